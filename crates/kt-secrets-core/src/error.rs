@@ -1,0 +1,113 @@
+use std::path::PathBuf;
+
+/// Everything that can go wrong while building or resolving a secret.
+///
+/// Every variant names the file, key, env var, flag or provider at fault. None carries a
+/// secret value: messages are built from names and paths only, so an error can be logged.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    #[error(
+        "no source for secret{}: give exactly one of provider, values, path or env_vars",
+        fmt_name(.name)
+    )]
+    NoSource { name: Option<String> },
+
+    #[error(
+        "secret{} has {} sources ({}): give exactly one of provider, values, path or env_vars",
+        fmt_name(.name), .given.len(), .given.join(" + ")
+    )]
+    MultipleSources {
+        name: Option<String>,
+        given: Vec<&'static str>,
+    },
+
+    #[error("secret name is required{}", .context.as_deref().map(|c| format!(": {c}")).unwrap_or_default())]
+    NameRequired { context: Option<String> },
+
+    #[error("invalid secret name {name:?}: {reason}")]
+    InvalidName { name: String, reason: String },
+
+    #[error("invalid data key {key:?}: {reason}")]
+    InvalidKey { key: String, reason: String },
+
+    #[error("duplicate data key {key:?}")]
+    DuplicateKey { key: String },
+
+    #[error("invalid env var name {var:?}: {reason}")]
+    InvalidEnvVar { var: String, reason: String },
+
+    #[error("invalid container path {path:?}: {reason}")]
+    InvalidPath { path: String, reason: String },
+
+    #[error("mount refers to data key {key:?}, which the secret does not have")]
+    MountKeyMissing { key: String },
+
+    #[error("env var {var} is not set")]
+    EnvUnset { var: String },
+
+    #[error("env var {var} is set but empty")]
+    EnvEmpty { var: String },
+
+    #[error("{} does not exist", .path.display())]
+    FileNotFound { path: PathBuf },
+
+    #[error("{} is a directory, expected a file", .path.display())]
+    IsADirectory { path: PathBuf },
+
+    #[error("{} is not a regular file or directory", .path.display())]
+    NotAFile { path: PathBuf },
+
+    #[error("cannot read {}: {source}", .path.display())]
+    Unreadable {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+
+    #[error("cannot parse {what}: {detail}")]
+    Parse { what: String, detail: String },
+
+    #[error("provider {provider}: nothing found; looked in {}", .looked.join(", "))]
+    NothingFound {
+        provider: String,
+        looked: Vec<String>,
+    },
+
+    #[error("provider {provider}: {message}")]
+    Provider { provider: String, message: String },
+
+    #[error("unknown provider {name:?}; known providers: {}", .known.join(", "))]
+    UnknownProvider { name: String, known: Vec<String> },
+
+    #[error("provider name {name:?} is registered twice: by {first} and by {second}")]
+    DuplicateProvider {
+        name: String,
+        first: String,
+        second: String,
+    },
+
+    #[error("plugin {}: {message}", .path.display())]
+    Plugin { path: PathBuf, message: String },
+}
+
+fn fmt_name(name: &Option<String>) -> String {
+    name.as_deref().map(|n| format!(" {n:?}")).unwrap_or_default()
+}
+
+impl Error {
+    /// Whether this error means "the provider found no credentials", as opposed to "found
+    /// something broken". Precedence chains move on after the former and stop at the latter.
+    pub fn is_nothing_found(&self) -> bool {
+        matches!(self, Error::NothingFound { .. })
+    }
+
+    pub(crate) fn unreadable(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Error::Unreadable {
+            path: path.into(),
+            source,
+        }
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,35 @@
+//! The model of kt-secrets: secrets, how they mount into a pod, the [`Provider`] trait and
+//! the registry that finds providers by name.
+//!
+//! Secret values are [`SecretValue`]s: wiped on drop, and never shown by `Debug`, `Display`
+//! or any error of this crate.
+
+mod context;
+mod data;
+mod error;
+mod mount;
+mod provider;
+mod registry;
+mod secret;
+pub mod shapes;
+
+pub use context::{ResolveContext, read_file, read_optional, read_optional_string};
+pub use data::{MAX_KEY_LEN, SecretData, SecretValue, validate_data_key};
+pub use error::{Error, Result};
+pub use mount::{
+    DEFAULT_CONTAINER_HOME, Mount, Origin, expand_container_path, is_env_var_name,
+    validate_container_path, validate_env_var,
+};
+pub use provider::{Looked, Provider, ProviderInfo, Resolved};
+pub use registry::{
+    ProviderOrigin, Registration, Registry, RegistryEntry, validate_provider_name,
+};
+pub use secret::{
+    GENERIC_MOUNT_ROOT, MAX_NAME_LEN, Secret, SecretBuilder, check_mount_clashes,
+    normalize_name, validate_dns1123_subdomain,
+};
+
+#[doc(hidden)]
+pub use async_trait::async_trait;
+#[doc(hidden)]
+pub use inventory;

@@ -1,0 +1,203 @@
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
+
+use crate::context::ResolveContext;
+use crate::error::{Error, Result};
+use crate::provider::{Provider, ProviderInfo, Resolved};
+
+/// A provider compiled into the program, collected with `inventory`.
+///
+/// Use [`register_provider!`](crate::register_provider) rather than building one by hand.
+pub struct Registration {
+    pub provider: &'static dyn Provider,
+    /// The crate that registered it, for duplicate-name errors.
+    pub crate_name: &'static str,
+}
+
+inventory::collect!(Registration);
+
+impl fmt::Debug for Registration {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Registration({} from {})", self.provider.name(), self.crate_name)
+    }
+}
+
+/// Registers a `&'static`-able provider value with the global registry:
+/// `register_provider!(MyProvider);`
+#[macro_export]
+macro_rules! register_provider {
+    ($provider:expr) => {
+        $crate::inventory::submit! {
+            $crate::Registration {
+                provider: &$provider,
+                crate_name: ::core::env!("CARGO_PKG_NAME"),
+            }
+        }
+    };
+}
+
+/// Where a provider in the registry came from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ProviderOrigin {
+    /// Compiled in; the crate that registered it.
+    Static { crate_name: String },
+    /// Loaded at run time from this library file.
+    Dynamic { path: PathBuf },
+}
+
+impl fmt::Display for ProviderOrigin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ProviderOrigin::Static { crate_name } => write!(f, "crate {crate_name}"),
+            ProviderOrigin::Dynamic { path } => write!(f, "plugin {}", path.display()),
+        }
+    }
+}
+
+struct StaticProvider(&'static dyn Provider);
+
+#[async_trait::async_trait]
+impl Provider for StaticProvider {
+    fn name(&self) -> &str {
+        self.0.name()
+    }
+    fn info(&self) -> ProviderInfo {
+        self.0.info()
+    }
+    async fn resolve(&self, ctx: &ResolveContext) -> Result<Resolved> {
+        self.0.resolve(ctx).await
+    }
+}
+
+/// One provider of a [`Registry`].
+#[derive(Clone)]
+pub struct RegistryEntry {
+    pub provider: Arc<dyn Provider>,
+    pub origin: ProviderOrigin,
+}
+
+impl fmt::Debug for RegistryEntry {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} ({})", self.provider.name(), self.origin)
+    }
+}
+
+/// Providers by name: the compiled-in ones and any loaded at run time.
+#[derive(Clone, Default, Debug)]
+pub struct Registry {
+    entries: BTreeMap<String, RegistryEntry>,
+}
+
+impl Registry {
+    pub fn empty() -> Self {
+        Self::default()
+    }
+
+    /// Every provider linked into this program. Two registrations of one name are an error.
+    pub fn builtin() -> Result<Self> {
+        let mut r = Registry::empty();
+        for reg in inventory::iter::<Registration> {
+            r.add(
+                Arc::new(StaticProvider(reg.provider)),
+                ProviderOrigin::Static {
+                    crate_name: reg.crate_name.to_owned(),
+                },
+            )?;
+        }
+        Ok(r)
+    }
+
+    /// The process-wide registry used by [`Secret::from_provider`](crate::Secret::from_provider)
+    /// and friends.
+    pub fn global() -> Result<&'static Registry> {
+        static GLOBAL: OnceLock<std::result::Result<Registry, String>> = OnceLock::new();
+        let r = GLOBAL.get_or_init(|| Registry::builtin().map_err(|e| e.to_string()));
+        r.as_ref().map_err(|msg| Error::Provider {
+            provider: "registry".to_owned(),
+            message: msg.clone(),
+        })
+    }
+
+    /// Adds a provider; a name that is already taken is an error naming both origins.
+    pub fn add(&mut self, provider: Arc<dyn Provider>, origin: ProviderOrigin) -> Result<()> {
+        let name = provider.name().to_owned();
+        validate_provider_name(&name)?;
+        if let Some(existing) = self.entries.get(&name) {
+            return Err(Error::DuplicateProvider {
+                name,
+                first: existing.origin.to_string(),
+                second: origin.to_string(),
+            });
+        }
+        self.entries.insert(name, RegistryEntry { provider, origin });
+        Ok(())
+    }
+
+    /// The provider called `name`; an unknown name is an error listing the known ones.
+    pub fn get(&self, name: &str) -> Result<&Arc<dyn Provider>> {
+        self.entry(name).map(|e| &e.provider)
+    }
+
+    pub fn entry(&self, name: &str) -> Result<&RegistryEntry> {
+        self.entries.get(name).ok_or_else(|| Error::UnknownProvider {
+            name: name.to_owned(),
+            known: self.names().map(str::to_owned).collect(),
+        })
+    }
+
+    pub fn contains(&self, name: &str) -> bool {
+        self.entries.contains_key(name)
+    }
+
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.entries.keys().map(String::as_str)
+    }
+
+    pub fn entries(&self) -> impl Iterator<Item = &RegistryEntry> {
+        self.entries.values()
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// The provider whose default directory (`~/.aws`, `~/.ssh`) is `dir`, if any.
+    pub fn provider_for_dir(&self, ctx: &ResolveContext, dir: &Path) -> Option<&str> {
+        let dir = normalize(dir);
+        self.entries.iter().find_map(|(name, e)| {
+            e.provider
+                .info()
+                .default_dirs
+                .iter()
+                .any(|d| normalize(&ctx.home().join(d)) == dir)
+                .then_some(name.as_str())
+        })
+    }
+}
+
+fn normalize(p: &Path) -> PathBuf {
+    std::fs::canonicalize(p).unwrap_or_else(|_| p.components().collect())
+}
+
+/// Provider names: lowercase letters, digits and `-`, starting with a letter.
+pub fn validate_provider_name(name: &str) -> Result<()> {
+    let ok = name.chars().next().is_some_and(|c| c.is_ascii_lowercase())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && name.len() <= 63;
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::InvalidName {
+            name: name.to_owned(),
+            reason: "a provider name uses lowercase letters, digits and '-', starts with a letter, and has at most 63 characters".to_owned(),
+        })
+    }
+}

@@ -1,0 +1,270 @@
+//! The provider shapes most providers are made of, declared as data.
+//!
+//! An API-key provider is an [`EnvShape`]; a provider of files under a directory is a
+//! [`FileShape`]; a provider that prefers env vars and falls back to files is a [`Declared`]
+//! with both, tried in order. Providers with real special cases (profiles, netrc, merged
+//! kubeconfigs) implement [`Provider`] themselves and still use these pieces.
+
+use std::path::PathBuf;
+
+use crate::context::{ResolveContext, read_optional};
+use crate::error::{Error, Result};
+use crate::mount::{Mount, Origin};
+use crate::provider::{Looked, Provider, ProviderInfo, Resolved};
+
+/// One value read from the first set, non-empty env var of `sources`.
+#[derive(Clone, Copy, Debug)]
+pub struct EnvVar {
+    /// The data key.
+    pub key: &'static str,
+    /// Local env vars, first set one wins.
+    pub sources: &'static [&'static str],
+    /// Container env vars that receive the value.
+    pub targets: &'static [&'static str],
+    /// Without a required value the shape finds nothing; optional ones come along when set.
+    pub required: bool,
+}
+
+impl EnvVar {
+    /// A value read from env var `var` and given to the container under the same name.
+    pub const fn same(var: &'static [&'static str; 1], required: bool) -> Self {
+        EnvVar {
+            key: var[0],
+            sources: var,
+            targets: var,
+            required,
+        }
+    }
+}
+
+/// Env vars on the laptop → env vars in the container.
+#[derive(Clone, Copy, Debug)]
+pub struct EnvShape {
+    pub vars: &'static [EnvVar],
+}
+
+impl EnvShape {
+    /// `Ok(None)` when a required var is unset or empty; every var tried is added to `looked`.
+    pub fn resolve(&self, ctx: &ResolveContext, looked: &mut Looked) -> Result<Option<Resolved>> {
+        let mut out = Resolved::new();
+        for v in self.vars {
+            let found = v.sources.iter().find_map(|s| {
+                looked.env(s);
+                ctx.env_nonempty(s).map(|val| (*s, val))
+            });
+            match found {
+                Some((src, val)) => {
+                    out.add(v.key, val, Origin::Env(src.to_owned()))?;
+                    for t in v.targets {
+                        out.mounts.push(Mount::env(*t, v.key));
+                    }
+                }
+                None if v.required => return Ok(None),
+                None => {}
+            }
+        }
+        Ok(Some(out))
+    }
+
+    fn describe(&self, info: &mut ProviderInfo) {
+        for v in self.vars {
+            let opt = if v.required { "" } else { " (optional)" };
+            info.sources.push(format!("env {}{opt}", v.sources.join(" | ")));
+            for t in v.targets {
+                push_unique(&mut info.targets, format!("env {t}"));
+            }
+        }
+    }
+}
+
+/// One file of a [`FileShape`].
+#[derive(Clone, Copy, Debug)]
+pub struct FileSpec {
+    /// File name under the shape's directory.
+    pub name: &'static str,
+    /// The data key.
+    pub key: &'static str,
+    /// An env var that names this file directly (`AWS_SHARED_CREDENTIALS_FILE`); when set, the
+    /// file must exist.
+    pub env: Option<&'static str>,
+    /// Container path (`~` = container home).
+    pub target: &'static str,
+    pub mode: u32,
+    /// The shape finds something only if at least one primary file exists; the others come
+    /// along when present (public keys next to private ones, say).
+    pub primary: bool,
+}
+
+/// Files under a local directory → files in the container.
+#[derive(Clone, Copy, Debug)]
+pub struct FileShape {
+    /// Default directory, relative to the local home (`.ssh`).
+    pub dir: &'static str,
+    /// Env vars that relocate the directory, first set one wins (`AZURE_CONFIG_DIR`).
+    pub dir_env: &'static [&'static str],
+    pub files: &'static [FileSpec],
+    /// Env vars set in the container to a container path, when something was found.
+    pub path_envs: &'static [(&'static str, &'static str)],
+}
+
+impl FileShape {
+    /// The local directory: the context's path override, else a relocating env var, else the default.
+    pub fn local_dir(&self, ctx: &ResolveContext) -> PathBuf {
+        if let Some(p) = ctx.path() {
+            return p.to_path_buf();
+        }
+        self.dir_env
+            .iter()
+            .find_map(|v| ctx.env_path(v))
+            .unwrap_or_else(|| ctx.home().join(self.dir))
+    }
+
+    /// `Ok(None)` when no primary file exists. A file that exists but cannot be read, or that
+    /// an env var names and is missing, is an error.
+    pub fn resolve(&self, ctx: &ResolveContext, looked: &mut Looked) -> Result<Option<Resolved>> {
+        let dir = self.local_dir(ctx);
+        let mut out = Resolved::new();
+        let mut primary = false;
+        for f in self.files {
+            let named = f.env.and_then(|v| ctx.env_path(v).map(|p| (v, p)));
+            let path = named.as_ref().map_or_else(|| dir.join(f.name), |(_, p)| p.clone());
+            looked.file(&path);
+            let bytes = match (read_optional(&path)?, &named) {
+                (Some(b), _) => b,
+                (None, Some((var, _))) => {
+                    return Err(Error::Provider {
+                        provider: String::new(),
+                        message: format!("{var} names {}, which does not exist", path.display()),
+                    });
+                }
+                (None, None) => continue,
+            };
+            primary |= f.primary;
+            out.add_file(f.key, bytes, Origin::File(path), f.target, f.mode)?;
+        }
+        if !primary {
+            return Ok(None);
+        }
+        for (var, path) in self.path_envs {
+            out.mounts.push(Mount::path_env(*var, *path));
+        }
+        Ok(Some(out))
+    }
+
+    fn describe(&self, info: &mut ProviderInfo) {
+        let dir = match self.dir_env {
+            [] => format!("~/{}", self.dir),
+            vars => format!("${} or ~/{}", vars.join(" | $"), self.dir),
+        };
+        let names: Vec<&str> = self.files.iter().map(|f| f.name).collect();
+        info.sources.push(format!("files {} under {dir}", names.join(", ")));
+        for f in self.files {
+            if let Some(v) = f.env {
+                info.sources.push(format!("file named by env {v}"));
+            }
+            push_unique(
+                &mut info.targets,
+                format!("file {} ({:04o})", f.target, f.mode),
+            );
+        }
+        for (var, path) in self.path_envs {
+            push_unique(&mut info.targets, format!("env {var}={path}"));
+        }
+        push_unique(&mut info.default_dirs, self.dir.to_owned());
+    }
+}
+
+fn push_unique(v: &mut Vec<String>, s: String) {
+    if !v.contains(&s) {
+        v.push(s);
+    }
+}
+
+/// One way a [`Declared`] provider can find its credentials.
+#[derive(Clone, Copy, Debug)]
+pub enum Shape {
+    Env(EnvShape),
+    Files(FileShape),
+}
+
+impl Shape {
+    pub fn resolve(&self, ctx: &ResolveContext, looked: &mut Looked) -> Result<Option<Resolved>> {
+        match self {
+            Shape::Env(s) => s.resolve(ctx, looked),
+            Shape::Files(s) => s.resolve(ctx, looked),
+        }
+    }
+
+    pub fn describe(&self, info: &mut ProviderInfo) {
+        match self {
+            Shape::Env(s) => s.describe(info),
+            Shape::Files(s) => s.describe(info),
+        }
+    }
+}
+
+/// A provider that is only declarations: shapes tried in order, first one that finds
+/// something wins.
+#[derive(Clone, Copy, Debug)]
+pub struct Declared {
+    pub name: &'static str,
+    pub description: &'static str,
+    pub shapes: &'static [Shape],
+}
+
+impl Declared {
+    /// Tries the shapes in order; the first that finds something wins.
+    pub fn resolve_shapes(&self, ctx: &ResolveContext) -> Result<Resolved> {
+        first_found(self.name, ctx, self.shapes)
+    }
+}
+
+/// Tries `shapes` in order and returns the first hit, or [`Error::NothingFound`] listing every
+/// place looked. Errors from a shape are tagged with the provider's name.
+pub fn first_found(provider: &str, ctx: &ResolveContext, shapes: &[Shape]) -> Result<Resolved> {
+    let mut looked = Looked::new();
+    for s in shapes {
+        if let Some(r) = s.resolve(ctx, &mut looked).map_err(|e| tag(provider, e))? {
+            return Ok(r);
+        }
+    }
+    Err(looked.into_error(provider))
+}
+
+/// Names `provider` in an error raised by a shape, which does not know whose it is.
+pub fn tag(provider: &str, e: Error) -> Error {
+    match e {
+        Error::Provider { provider: p, message } if p.is_empty() => Error::Provider {
+            provider: provider.to_owned(),
+            message,
+        },
+        e => e,
+    }
+}
+
+/// Builds the listing of a provider made of `shapes`.
+pub fn describe(description: &str, shapes: &[Shape]) -> ProviderInfo {
+    let mut info = ProviderInfo {
+        description: description.to_owned(),
+        ..Default::default()
+    };
+    for s in shapes {
+        s.describe(&mut info);
+    }
+    info
+}
+
+#[async_trait::async_trait]
+impl Provider for Declared {
+    fn name(&self) -> &str {
+        self.name
+    }
+
+    fn info(&self) -> ProviderInfo {
+        describe(self.description, self.shapes)
+    }
+
+    async fn resolve(&self, ctx: &ResolveContext) -> Result<Resolved> {
+        self.resolve_shapes(ctx)
+    }
+}
