@@ -188,7 +188,9 @@ mod tests {
 
     #[test]
     fn env_states() {
-        let ctx = ResolveContext::new("/h").with_env("E", "").with_env("S", "x");
+        let ctx = ResolveContext::new("/h")
+            .with_env("E", "")
+            .with_env("S", "x");
         assert!(matches!(ctx.require_env("U"), Err(Error::EnvUnset { .. })));
         assert!(matches!(ctx.require_env("E"), Err(Error::EnvEmpty { .. })));
         assert_eq!(ctx.require_env("S").unwrap(), "x");
@@ -200,7 +202,12 @@ mod tests {
     fn read_errors_name_the_path() {
         let dir = tempfile::tempdir().unwrap();
         let missing = dir.path().join("nope");
-        assert!(read_file(&missing).unwrap_err().to_string().contains("nope"));
+        assert!(
+            read_file(&missing)
+                .unwrap_err()
+                .to_string()
+                .contains("nope")
+        );
         assert!(read_optional(&missing).unwrap().is_none());
         let e = read_optional(dir.path()).unwrap_err();
         assert!(matches!(e, Error::IsADirectory { .. }), "{e}");

@@ -92,7 +92,9 @@ pub enum Error {
 }
 
 fn fmt_name(name: &Option<String>) -> String {
-    name.as_deref().map(|n| format!(" {n:?}")).unwrap_or_default()
+    name.as_deref()
+        .map(|n| format!(" {n:?}"))
+        .unwrap_or_default()
 }
 
 impl Error {

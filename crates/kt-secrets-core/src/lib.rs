@@ -21,12 +21,10 @@ pub use mount::{
     validate_container_path, validate_env_var,
 };
 pub use provider::{Looked, Provider, ProviderInfo, Resolved};
-pub use registry::{
-    ProviderOrigin, Registration, Registry, RegistryEntry, validate_provider_name,
-};
+pub use registry::{ProviderOrigin, Registration, Registry, RegistryEntry, validate_provider_name};
 pub use secret::{
-    GENERIC_MOUNT_ROOT, MAX_NAME_LEN, Secret, SecretBuilder, check_mount_clashes,
-    normalize_name, validate_dns1123_subdomain,
+    GENERIC_MOUNT_ROOT, MAX_NAME_LEN, Secret, SecretBuilder, check_mount_clashes, normalize_name,
+    validate_dns1123_subdomain,
 };
 
 #[doc(hidden)]

@@ -15,7 +15,11 @@ pub enum Mount {
     /// Env var `var` takes its value from data key `key`.
     Env { var: String, key: String },
     /// Data key `key` appears as the file at `path` (absolute, `~` = container home) with `mode`.
-    File { key: String, path: String, mode: u32 },
+    File {
+        key: String,
+        path: String,
+        mode: u32,
+    },
     /// Env var `var` holds the container path of a mounted file, such as
     /// `GOOGLE_APPLICATION_CREDENTIALS`. It is not secret, and its value depends on the
     /// container home, so it is resolved when the pod is rendered rather than stored as data.
@@ -135,7 +139,10 @@ pub fn validate_container_path(path: &str) -> Result<()> {
     if rest.is_empty() || rest.ends_with('/') {
         return bad("must name a file");
     }
-    if rest.split('/').any(|c| c == ".." || c == "." || c.is_empty()) {
+    if rest
+        .split('/')
+        .any(|c| c == ".." || c == "." || c.is_empty())
+    {
         return bad("must not contain '.', '..' or empty components");
     }
     Ok(())
@@ -182,12 +189,18 @@ mod tests {
 
     #[test]
     fn tilde_expands_to_container_home() {
-        assert_eq!(expand_container_path("~/.ssh/id_rsa", "/root"), "/root/.ssh/id_rsa");
+        assert_eq!(
+            expand_container_path("~/.ssh/id_rsa", "/root"),
+            "/root/.ssh/id_rsa"
+        );
         assert_eq!(
             expand_container_path("~/.ssh/id_rsa", "/home/me/"),
             "/home/me/.ssh/id_rsa"
         );
-        assert_eq!(expand_container_path("/secrets/x/a", "/home/me"), "/secrets/x/a");
+        assert_eq!(
+            expand_container_path("/secrets/x/a", "/home/me"),
+            "/secrets/x/a"
+        );
     }
 
     #[test]

@@ -48,7 +48,12 @@ impl Resolved {
     }
 
     /// Adds `key` and an env var of the same name that reads it.
-    pub fn add_env(&mut self, var: &str, value: impl Into<SecretValue>, origin: Origin) -> Result<()> {
+    pub fn add_env(
+        &mut self,
+        var: &str,
+        value: impl Into<SecretValue>,
+        origin: Origin,
+    ) -> Result<()> {
         self.add(var, value, origin)?;
         self.mounts.push(Mount::env(var, var));
         Ok(())

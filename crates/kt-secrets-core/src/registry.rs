@@ -20,7 +20,12 @@ inventory::collect!(Registration);
 
 impl fmt::Debug for Registration {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Registration({} from {})", self.provider.name(), self.crate_name)
+        write!(
+            f,
+            "Registration({} from {})",
+            self.provider.name(),
+            self.crate_name
+        )
     }
 }
 
@@ -131,7 +136,8 @@ impl Registry {
                 second: origin.to_string(),
             });
         }
-        self.entries.insert(name, RegistryEntry { provider, origin });
+        self.entries
+            .insert(name, RegistryEntry { provider, origin });
         Ok(())
     }
 
@@ -141,10 +147,12 @@ impl Registry {
     }
 
     pub fn entry(&self, name: &str) -> Result<&RegistryEntry> {
-        self.entries.get(name).ok_or_else(|| Error::UnknownProvider {
-            name: name.to_owned(),
-            known: self.names().map(str::to_owned).collect(),
-        })
+        self.entries
+            .get(name)
+            .ok_or_else(|| Error::UnknownProvider {
+                name: name.to_owned(),
+                known: self.names().map(str::to_owned).collect(),
+            })
     }
 
     pub fn contains(&self, name: &str) -> bool {

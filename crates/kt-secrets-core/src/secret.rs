@@ -80,11 +80,7 @@ impl Secret {
 
     /// Assembles a secret from parts, validating the name, the mounts against the data, and
     /// that no two mounts claim one env var or path.
-    pub fn from_parts(
-        name: &str,
-        provider: Option<String>,
-        resolved: Resolved,
-    ) -> Result<Secret> {
+    pub fn from_parts(name: &str, provider: Option<String>, resolved: Resolved) -> Result<Secret> {
         let name = normalize_name(name)?;
         resolved.validate()?;
         check_mount_clashes(&resolved.mounts)?;
@@ -252,7 +248,11 @@ impl Secret {
                 looked: vec!["(the provider returned no data)".to_owned()],
             });
         }
-        Secret::from_parts(name.unwrap_or(provider), Some(provider.to_owned()), resolved)
+        Secret::from_parts(
+            name.unwrap_or(provider),
+            Some(provider.to_owned()),
+            resolved,
+        )
     }
 
     pub fn name(&self) -> &str {
@@ -339,7 +339,11 @@ fn generic_mount(secret_name: &str, key: &str) -> Mount {
     if is_env_var_name(key) {
         Mount::env(key, key)
     } else {
-        Mount::file(key, format!("{GENERIC_MOUNT_ROOT}/{secret_name}/{key}"), 0o644)
+        Mount::file(
+            key,
+            format!("{GENERIC_MOUNT_ROOT}/{secret_name}/{key}"),
+            0o644,
+        )
     }
 }
 
@@ -349,8 +353,11 @@ fn add_path_file(r: &mut Resolved, secret_name: &str, rel: &str, full: &Path) ->
     let bytes = read_file(full)?;
     let mode = file_mode(full);
     r.add(key.clone(), bytes, Origin::File(full.to_path_buf()))?;
-    r.mounts
-        .push(Mount::file(key, format!("{GENERIC_MOUNT_ROOT}/{secret_name}/{rel}"), mode));
+    r.mounts.push(Mount::file(
+        key,
+        format!("{GENERIC_MOUNT_ROOT}/{secret_name}/{rel}"),
+        mode,
+    ));
     Ok(())
 }
 
@@ -443,7 +450,10 @@ impl fmt::Debug for SecretBuilder {
             .field("provider", &self.provider)
             .field(
                 "values",
-                &self.values.as_ref().map(|v| v.iter().map(|(k, _)| k).collect::<Vec<_>>()),
+                &self
+                    .values
+                    .as_ref()
+                    .map(|v| v.iter().map(|(k, _)| k).collect::<Vec<_>>()),
             )
             .field("path", &self.path)
             .field("env_vars", &self.env_vars)

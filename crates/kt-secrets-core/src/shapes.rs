@@ -69,7 +69,8 @@ impl EnvShape {
     fn describe(&self, info: &mut ProviderInfo) {
         for v in self.vars {
             let opt = if v.required { "" } else { " (optional)" };
-            info.sources.push(format!("env {}{opt}", v.sources.join(" | ")));
+            info.sources
+                .push(format!("env {}{opt}", v.sources.join(" | ")));
             for t in v.targets {
                 push_unique(&mut info.targets, format!("env {t}"));
             }
@@ -127,7 +128,9 @@ impl FileShape {
         let mut primary = false;
         for f in self.files {
             let named = f.env.and_then(|v| ctx.env_path(v).map(|p| (v, p)));
-            let path = named.as_ref().map_or_else(|| dir.join(f.name), |(_, p)| p.clone());
+            let path = named
+                .as_ref()
+                .map_or_else(|| dir.join(f.name), |(_, p)| p.clone());
             looked.file(&path);
             let bytes = match (read_optional(&path)?, &named) {
                 (Some(b), _) => b,
@@ -157,7 +160,8 @@ impl FileShape {
             vars => format!("${} or ~/{}", vars.join(" | $"), self.dir),
         };
         let names: Vec<&str> = self.files.iter().map(|f| f.name).collect();
-        info.sources.push(format!("files {} under {dir}", names.join(", ")));
+        info.sources
+            .push(format!("files {} under {dir}", names.join(", ")));
         for f in self.files {
             if let Some(v) = f.env {
                 info.sources.push(format!("file named by env {v}"));
@@ -234,7 +238,10 @@ pub fn first_found(provider: &str, ctx: &ResolveContext, shapes: &[Shape]) -> Re
 /// Names `provider` in an error raised by a shape, which does not know whose it is.
 pub fn tag(provider: &str, e: Error) -> Error {
     match e {
-        Error::Provider { provider: p, message } if p.is_empty() => Error::Provider {
+        Error::Provider {
+            provider: p,
+            message,
+        } if p.is_empty() => Error::Provider {
             provider: provider.to_owned(),
             message,
         },
