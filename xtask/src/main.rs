@@ -1,0 +1,264 @@
+//! Project automation, run as `cargo xtask <command>`.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode, Stdio};
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(about = "kt-secrets project automation")]
+struct Cli {
+    #[command(subcommand)]
+    command: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Prove every provider: its crate's tests, the shared conformance suite, and that the
+    /// facade builds with only that provider's feature. Dynamic providers (cdylib crates
+    /// under providers/) are built and checked through the plugin loader instead.
+    TestProviders {
+        /// Only these providers (by name, as in `aws` or `example-plugin`); repeatable.
+        #[arg(long = "provider", value_name = "NAME")]
+        providers: Vec<String>,
+    },
+}
+
+/// A provider crate found under `providers/`.
+struct ProviderCrate {
+    /// `aws` for `kt-provider-aws`.
+    name: String,
+    package: String,
+    dynamic: bool,
+    test_targets: Vec<String>,
+    has_lib_tests: bool,
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Outcome {
+    Pass,
+    Fail,
+}
+
+impl Outcome {
+    fn cell(self) -> &'static str {
+        match self {
+            Outcome::Pass => "pass",
+            Outcome::Fail => "FAIL",
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let res = match cli.command {
+        Cmd::TestProviders { providers } => test_providers(&providers),
+    };
+    match res {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::FAILURE,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn cargo() -> Command {
+    let mut c = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+    c.current_dir(workspace_root());
+    c
+}
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives in the workspace root")
+        .to_path_buf()
+}
+
+fn discover() -> Result<Vec<ProviderCrate>> {
+    let out = cargo()
+        .args(["metadata", "--no-deps", "--format-version", "1"])
+        .stderr(Stdio::inherit())
+        .output()
+        .context("run cargo metadata")?;
+    if !out.status.success() {
+        bail!("cargo metadata failed");
+    }
+    let meta: serde_json::Value =
+        serde_json::from_slice(&out.stdout).context("parse cargo metadata")?;
+    let providers_dir = workspace_root().join("providers");
+    let mut found = Vec::new();
+    for pkg in meta["packages"].as_array().into_iter().flatten() {
+        let manifest = PathBuf::from(pkg["manifest_path"].as_str().unwrap_or_default());
+        if !manifest.starts_with(&providers_dir) {
+            continue;
+        }
+        let package = pkg["name"].as_str().unwrap_or_default().to_owned();
+        let name = package
+            .strip_prefix("kt-provider-")
+            .unwrap_or(&package)
+            .to_owned();
+        let mut dynamic = false;
+        let mut has_lib_tests = false;
+        let mut test_targets = Vec::new();
+        for t in pkg["targets"].as_array().into_iter().flatten() {
+            let kinds: Vec<&str> = t["kind"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|k| k.as_str())
+                .collect();
+            if kinds.contains(&"cdylib") {
+                dynamic = true;
+            }
+            if kinds.iter().any(|k| matches!(*k, "lib" | "cdylib" | "rlib")) {
+                has_lib_tests = true;
+            }
+            if kinds.contains(&"test") {
+                test_targets.push(t["name"].as_str().unwrap_or_default().to_owned());
+            }
+        }
+        found.push(ProviderCrate {
+            name,
+            package,
+            dynamic,
+            test_targets,
+            has_lib_tests,
+        });
+    }
+    found.sort_by(|a, b| (a.dynamic, &a.name).cmp(&(b.dynamic, &b.name)));
+    Ok(found)
+}
+
+/// Runs a cargo command with its output in a log file; on failure prints the log's tail.
+fn run_logged(label: &str, args: &[&str], log_dir: &Path) -> Result<Outcome> {
+    let log_path = log_dir.join(format!("{}.log", label.replace([' ', '/'], "-")));
+    let log = std::fs::File::create(&log_path)
+        .with_context(|| format!("create {}", log_path.display()))?;
+    let status = cargo()
+        .args(args)
+        .stdout(log.try_clone()?)
+        .stderr(log)
+        .status()
+        .with_context(|| format!("run cargo {}", args.join(" ")))?;
+    if status.success() {
+        return Ok(Outcome::Pass);
+    }
+    let text = std::fs::read_to_string(&log_path).unwrap_or_default();
+    let lines: Vec<&str> = text.lines().collect();
+    let tail = &lines[lines.len().saturating_sub(40)..];
+    eprintln!(
+        "--- {label} failed: cargo {} (full log: {})\n{}\n---",
+        args.join(" "),
+        log_path.display(),
+        tail.join("\n")
+    );
+    Ok(Outcome::Fail)
+}
+
+fn test_providers(only: &[String]) -> Result<bool> {
+    let all = discover()?;
+    if all.is_empty() {
+        bail!("no provider crates under providers/");
+    }
+    for want in only {
+        if !all.iter().any(|p| &p.name == want) {
+            let known: Vec<&str> = all.iter().map(|p| p.name.as_str()).collect();
+            bail!("--provider {want}: no such provider (known: {})", known.join(", "));
+        }
+    }
+    let selected: Vec<&ProviderCrate> = all
+        .iter()
+        .filter(|p| only.is_empty() || only.contains(&p.name))
+        .collect();
+    let log_dir = workspace_root().join("target/xtask");
+    std::fs::create_dir_all(&log_dir)?;
+
+    let mut rows = Vec::new();
+    for p in &selected {
+        let started = Instant::now();
+        eprintln!("== {} ({})", p.name, p.package);
+        let pkg = p.package.as_str();
+
+        let mut test_args = vec!["test", "-p", pkg];
+        if p.has_lib_tests {
+            test_args.push("--lib");
+        }
+        let others: Vec<String> = p
+            .test_targets
+            .iter()
+            .filter(|t| *t != "conformance")
+            .cloned()
+            .collect();
+        for t in &others {
+            test_args.extend(["--test", t.as_str()]);
+        }
+        let tests = run_logged(&format!("{} tests", p.name), &test_args, &log_dir)?;
+
+        let conformance = if p.test_targets.iter().any(|t| t == "conformance") {
+            run_logged(
+                &format!("{} conformance", p.name),
+                &["test", "-p", pkg, "--test", "conformance"],
+                &log_dir,
+            )?
+        } else {
+            eprintln!("--- {}: no tests/conformance.rs", p.name);
+            Outcome::Fail
+        };
+
+        let build = if p.dynamic {
+            run_logged(
+                &format!("{} cdylib", p.name),
+                &["build", "-p", pkg],
+                &log_dir,
+            )?
+        } else {
+            run_logged(
+                &format!("{} feature", p.name),
+                &[
+                    "check",
+                    "-p",
+                    "kt-secrets",
+                    "--no-default-features",
+                    "--features",
+                    &p.name,
+                ],
+                &log_dir,
+            )?
+        };
+        rows.push((
+            p.name.clone(),
+            if p.dynamic { "dynamic" } else { "static" },
+            tests,
+            conformance,
+            build,
+            started.elapsed().as_secs_f32(),
+        ));
+    }
+
+    let w = rows.iter().map(|r| r.0.len()).max().unwrap_or(8).max(8);
+    println!(
+        "{:<w$}  {:<7}  {:<5}  {:<11}  {:<22}  {:>6}",
+        "PROVIDER", "KIND", "TESTS", "CONFORMANCE", "FEATURE BUILD / CDYLIB", "SECS"
+    );
+    let mut ok = true;
+    for (name, kind, t, c, b, secs) in &rows {
+        ok &= ![t, c, b].iter().any(|o| **o == Outcome::Fail);
+        println!(
+            "{name:<w$}  {kind:<7}  {:<5}  {:<11}  {:<22}  {secs:>6.1}",
+            t.cell(),
+            c.cell(),
+            b.cell()
+        );
+    }
+    let failed = rows
+        .iter()
+        .filter(|r| [r.2, r.3, r.4].contains(&Outcome::Fail))
+        .count();
+    println!("providers: {} passed, {} failed", rows.len() - failed, failed);
+    Ok(ok)
+}
