@@ -5,9 +5,10 @@
 //! with both, tried in order. Providers with real special cases (profiles, netrc, merged
 //! kubeconfigs) implement [`Provider`] themselves and still use these pieces.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-use crate::context::{ResolveContext, read_optional};
+use crate::context::{ResolveContext, read_optional, read_optional_string};
+use crate::data::SecretValue;
 use crate::error::{Error, Result};
 use crate::mount::{Mount, Origin};
 use crate::provider::{Looked, Provider, ProviderInfo, Resolved};
@@ -127,7 +128,11 @@ impl FileShape {
         let mut out = Resolved::new();
         let mut primary = false;
         for f in self.files {
-            let named = f.env.and_then(|v| ctx.env_path(v).map(|p| (v, p)));
+            // A directory the user named beats env vars that point elsewhere.
+            let named = f
+                .env
+                .filter(|_| ctx.path().is_none())
+                .and_then(|v| ctx.env_path(v).map(|p| (v, p)));
             let path = named
                 .as_ref()
                 .map_or_else(|| dir.join(f.name), |(_, p)| p.clone());
@@ -178,6 +183,107 @@ impl FileShape {
     }
 }
 
+/// A token kept in a file of its own (`~/.cache/huggingface/token`) or inside a config file
+/// (`~/.netrc`, gh's `hosts.yml`), given to the container as env vars. Only the token leaves
+/// the laptop, never the file, so whatever else the file holds (other machines' passwords,
+/// other accounts) stays where it is.
+#[derive(Clone, Copy, Debug)]
+pub struct TokenFile {
+    /// The data key.
+    pub key: &'static str,
+    /// Env vars naming the file itself, first set one wins (`HF_TOKEN_PATH`, `NETRC`).
+    pub file_env: &'static [&'static str],
+    /// Env vars naming a base directory, first set one wins, each with the file's directory
+    /// below that base (`("XDG_CACHE_HOME", "huggingface")`; `""` for the base itself).
+    pub dir_env: &'static [(&'static str, &'static str)],
+    /// Default directory under the local home (`.cache/huggingface`); `""` for the home itself.
+    pub dir: &'static str,
+    /// The file's name in its directory.
+    pub name: &'static str,
+    /// Whether `dir` is this provider's own, so that `from_path` of it yields this provider
+    /// (`.cache/huggingface` is; the home that holds `.netrc` is not).
+    pub owns_dir: bool,
+    /// Finds the token in the file's text; `Ok(None)` when the file holds none. Errors must
+    /// not quote the text: it is a credentials file.
+    pub read: fn(&ResolveContext, &Path, &str) -> Result<Option<SecretValue>>,
+    /// What `read` takes from the file, for the listing (`token`, `password of machine …`).
+    pub what: &'static str,
+    /// Container env vars that receive the token.
+    pub targets: &'static [&'static str],
+}
+
+impl TokenFile {
+    /// The one file this shape reads: `name` in the context's path override, else the file an
+    /// env var names, else `name` under a relocated directory, else under the default one.
+    pub fn local_path(&self, ctx: &ResolveContext) -> PathBuf {
+        if let Some(p) = ctx.path() {
+            return p.join(self.name);
+        }
+        if let Some(p) = self.file_env.iter().find_map(|v| ctx.env_path(v)) {
+            return p;
+        }
+        let dir = self
+            .dir_env
+            .iter()
+            .find_map(|(v, sub)| ctx.env_path(v).map(|d| join_nonempty(d, sub)))
+            .unwrap_or_else(|| join_nonempty(ctx.home().to_path_buf(), self.dir));
+        dir.join(self.name)
+    }
+
+    /// `Ok(None)` when the file is missing or holds no token (an empty token counts as none,
+    /// as the SDKs treat it). A file that exists but cannot be read or parsed is an error.
+    pub fn resolve(&self, ctx: &ResolveContext, looked: &mut Looked) -> Result<Option<Resolved>> {
+        let path = self.local_path(ctx);
+        looked.file(&path);
+        let Some(text) = read_optional_string(&path)? else {
+            return Ok(None);
+        };
+        let text = zeroize::Zeroizing::new(text);
+        let token = match (self.read)(ctx, &path, &text)? {
+            Some(t) if !t.is_empty() => t,
+            _ => return Ok(None),
+        };
+        let mut out = Resolved::new();
+        out.add(self.key, token, Origin::File(path))?;
+        for t in self.targets {
+            out.mounts.push(Mount::env(*t, self.key));
+        }
+        Ok(Some(out))
+    }
+
+    fn describe(&self, info: &mut ProviderInfo) {
+        let in_dir = |d: &str| match d {
+            "" => self.name.to_owned(),
+            d => format!("{d}/{}", self.name),
+        };
+        let mut places: Vec<String> = self.file_env.iter().map(|v| format!("${v}")).collect();
+        places.extend(
+            self.dir_env
+                .iter()
+                .map(|(v, sub)| format!("${v}/{}", in_dir(sub))),
+        );
+        places.push(format!("~/{}", in_dir(self.dir)));
+        info.sources
+            .push(format!("{} in file {}", self.what, places.join(" | ")));
+        for t in self.targets {
+            push_unique(&mut info.targets, format!("env {t}"));
+        }
+        if self.owns_dir {
+            push_unique(&mut info.default_dirs, self.dir.to_owned());
+        }
+    }
+}
+
+fn join_nonempty(base: PathBuf, sub: &str) -> PathBuf {
+    if sub.is_empty() { base } else { base.join(sub) }
+}
+
+/// A [`TokenFile`] reader for a file that holds only the token: its text, trimmed.
+pub fn trimmed_token(_: &ResolveContext, _: &Path, text: &str) -> Result<Option<SecretValue>> {
+    let t = text.trim();
+    Ok((!t.is_empty()).then(|| SecretValue::from(t)))
+}
+
 fn push_unique(v: &mut Vec<String>, s: String) {
     if !v.contains(&s) {
         v.push(s);
@@ -189,6 +295,7 @@ fn push_unique(v: &mut Vec<String>, s: String) {
 pub enum Shape {
     Env(EnvShape),
     Files(FileShape),
+    TokenFile(TokenFile),
 }
 
 impl Shape {
@@ -196,6 +303,7 @@ impl Shape {
         match self {
             Shape::Env(s) => s.resolve(ctx, looked),
             Shape::Files(s) => s.resolve(ctx, looked),
+            Shape::TokenFile(s) => s.resolve(ctx, looked),
         }
     }
 
@@ -203,6 +311,7 @@ impl Shape {
         match self {
             Shape::Env(s) => s.describe(info),
             Shape::Files(s) => s.describe(info),
+            Shape::TokenFile(s) => s.describe(info),
         }
     }
 }
@@ -225,9 +334,16 @@ impl Declared {
 
 /// Tries `shapes` in order and returns the first hit, or [`Error::NothingFound`] listing every
 /// place looked. Errors from a shape are tagged with the provider's name.
+///
+/// When the context carries a path (`from_path` of the provider's directory), env shapes are
+/// skipped if the provider has file shapes: the user asked for what is in that directory.
 pub fn first_found(provider: &str, ctx: &ResolveContext, shapes: &[Shape]) -> Result<Resolved> {
     let mut looked = Looked::new();
+    let dir_only = ctx.path().is_some() && shapes.iter().any(|s| matches!(s, Shape::Files(_)));
     for s in shapes {
+        if dir_only && matches!(s, Shape::Env(_)) {
+            continue;
+        }
         if let Some(r) = s.resolve(ctx, &mut looked).map_err(|e| tag(provider, e))? {
             return Ok(r);
         }
