@@ -16,6 +16,9 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Cmd {
+    /// The whole test suite: `cargo test --workspace` (every crate, the CLI and the loopback
+    /// API server tests, doctests), then `test-providers`.
+    Test,
     /// Prove every provider: its crate's tests, the shared conformance suite, and that the
     /// facade builds with only that provider's feature. Dynamic providers (cdylib crates
     /// under providers/) are built and checked through the plugin loader instead.
@@ -54,6 +57,7 @@ impl Outcome {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let res = match cli.command {
+        Cmd::Test => test_all(),
         Cmd::TestProviders { providers } => test_providers(&providers),
     };
     match res {
@@ -158,6 +162,20 @@ fn run_logged(label: &str, args: &[&str], log_dir: &Path) -> Result<Outcome> {
         tail.join("\n")
     );
     Ok(Outcome::Fail)
+}
+
+fn test_all() -> Result<bool> {
+    eprintln!("== cargo test --workspace");
+    let status = cargo()
+        .args(["test", "--workspace"])
+        .status()
+        .context("run cargo test")?;
+    if !status.success() {
+        eprintln!("error: cargo test --workspace failed");
+        return Ok(false);
+    }
+    eprintln!("== cargo xtask test-providers");
+    test_providers(&[])
 }
 
 fn test_providers(only: &[String]) -> Result<bool> {
