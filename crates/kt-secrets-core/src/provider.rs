@@ -73,6 +73,16 @@ impl Resolved {
         Ok(())
     }
 
+    /// Adds everything of `other`; a data key present in both is an error.
+    pub fn merge(&mut self, other: Resolved) -> Result<()> {
+        for (key, value) in other.data.iter() {
+            self.data.insert_new(key, value.clone())?;
+        }
+        self.mounts.extend(other.mounts);
+        self.origins.extend(other.origins);
+        Ok(())
+    }
+
     pub fn is_empty(&self) -> bool {
         self.data.is_empty()
     }

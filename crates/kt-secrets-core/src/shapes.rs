@@ -391,3 +391,71 @@ impl Provider for Declared {
         self.resolve_shapes(ctx)
     }
 }
+
+#[cfg(test)]
+mod path_tests {
+    use super::*;
+
+    const TOKEN: Declared = Declared {
+        name: "demo",
+        description: "demo",
+        shapes: &[
+            Shape::Env(EnvShape {
+                vars: &[EnvVar::same(&["DEMO_TOKEN"], true)],
+            }),
+            Shape::Files(FileShape {
+                dir: ".demo",
+                dir_env: &[],
+                files: &[FileSpec {
+                    name: "token",
+                    key: "token",
+                    env: Some("DEMO_TOKEN_FILE"),
+                    target: "~/.demo/token",
+                    mode: 0o600,
+                    primary: true,
+                }],
+                path_envs: &[],
+            }),
+        ],
+    };
+
+    #[test]
+    fn a_named_directory_beats_env_values_and_env_paths() {
+        let home = tempfile::tempdir().unwrap();
+        let dir = home.path().join("elsewhere");
+        std::fs::create_dir(&dir).unwrap();
+        std::fs::write(dir.join("token"), "from-dir").unwrap();
+        std::fs::write(home.path().join("other"), "from-env-file").unwrap();
+        let ctx = ResolveContext::new(home.path())
+            .with_env("DEMO_TOKEN", "from-env")
+            .with_env(
+                "DEMO_TOKEN_FILE",
+                home.path().join("other").display().to_string(),
+            );
+
+        let r = TOKEN.resolve_shapes(&ctx).unwrap();
+        assert_eq!(r.data.get("DEMO_TOKEN").unwrap().expose(), b"from-env");
+
+        let r = TOKEN
+            .resolve_shapes(&ctx.clone().without_env("DEMO_TOKEN"))
+            .unwrap();
+        assert_eq!(r.data.get("token").unwrap().expose(), b"from-env-file");
+
+        let r = TOKEN.resolve_shapes(&ctx.with_path(&dir)).unwrap();
+        assert_eq!(r.data.keys().collect::<Vec<_>>(), ["token"]);
+        assert_eq!(r.data.get("token").unwrap().expose(), b"from-dir");
+    }
+
+    #[test]
+    fn merge_adds_everything_and_refuses_a_shared_key() {
+        let mut a = Resolved::new();
+        a.add_env("A", "1", Origin::Literal).unwrap();
+        let mut b = Resolved::new();
+        b.add_file("b", "2", Origin::Literal, "~/b", 0o600).unwrap();
+        a.merge(b.clone()).unwrap();
+        assert_eq!(a.data.keys().collect::<Vec<_>>(), ["A", "b"]);
+        assert_eq!(a.mounts.len(), 2);
+        assert_eq!(a.origins.len(), 2);
+        assert!(matches!(a.merge(b), Err(Error::DuplicateKey { .. })));
+    }
+}
