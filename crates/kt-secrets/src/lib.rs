@@ -32,3 +32,8 @@ pub const ENABLED_PROVIDERS: &[&str] = &[
     #[cfg(feature = "ssh")]
     "ssh",
 ];
+
+/// The README's Rust examples, compiled as doctests so they cannot rot.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+pub struct ReadmeDoctests;
