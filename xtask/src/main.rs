@@ -20,7 +20,7 @@ enum Cmd {
     /// API server tests, doctests), then `test-providers`.
     Test,
     /// Prove every provider: its crate's tests, the shared conformance suite, and that the
-    /// facade builds with only that provider's feature. Dynamic providers (cdylib crates
+    /// facade builds with only that provider's feature and then registers it alone. Dynamic providers (cdylib crates
     /// under providers/) are built and checked through the plugin loader instead.
     TestProviders {
         /// Only these providers (by name, as in `aws` or `example-plugin`); repeatable.
@@ -237,13 +237,17 @@ fn test_providers(only: &[String]) -> Result<bool> {
         } else {
             run_logged(
                 &format!("{} feature", p.name),
+                // Testing implies the check, and the facade test proves the provider is
+                // registered through the facade alone and that nothing else is.
                 &[
-                    "check",
+                    "test",
                     "-p",
                     "kt-secrets",
                     "--no-default-features",
                     "--features",
                     &p.name,
+                    "--test",
+                    "facade",
                 ],
                 &log_dir,
             )?
