@@ -3,5 +3,6 @@
 
 pub mod conformance;
 pub mod fixture;
+pub mod formats;
 
 pub use fixture::FixtureHome;
