@@ -36,8 +36,9 @@ impl Netrc {
 
     /// The `default` entry, which matches any machine not listed; it comes last.
     pub fn default_entry(mut self, login: &str, password: &str) -> Self {
-        self.text
-            .push_str(&format!("default\n  login {login}\n  password {password}\n"));
+        self.text.push_str(&format!(
+            "default\n  login {login}\n  password {password}\n"
+        ));
         self
     }
 
