@@ -20,8 +20,9 @@ enum Cmd {
     /// API server tests, doctests), then `test-providers`.
     Test,
     /// Prove every provider: its crate's tests, the shared conformance suite, and that the
-    /// facade builds with only that provider's feature and then registers it alone. Dynamic providers (cdylib crates
-    /// under providers/) are built and checked through the plugin loader instead.
+    /// facade builds with only that provider's feature and then registers it alone.
+    /// Dynamic providers (cdylib crates under providers/) are built as libraries instead,
+    /// and their conformance test loads them through the plugin loader.
     TestProviders {
         /// Only these providers (by name, as in `aws` or `example-plugin`); repeatable.
         #[arg(long = "provider", value_name = "NAME")]
