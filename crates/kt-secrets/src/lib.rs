@@ -24,6 +24,8 @@ pub use kt_secrets_core::*;
 pub use kt_provider_openai;
 #[cfg(feature = "ssh")]
 pub use kt_provider_ssh;
+#[cfg(feature = "anthropic")]
+pub use kt_provider_anthropic;
 
 /// The names of the providers compiled into this build, by cargo feature.
 pub const ENABLED_PROVIDERS: &[&str] = &[
@@ -31,6 +33,8 @@ pub const ENABLED_PROVIDERS: &[&str] = &[
     "openai",
     #[cfg(feature = "ssh")]
     "ssh",
+    #[cfg(feature = "anthropic")]
+    "anthropic",
 ];
 
 /// The README's Rust examples, compiled as doctests so they cannot rot.
