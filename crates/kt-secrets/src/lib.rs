@@ -26,6 +26,8 @@ pub use kt_provider_openai;
 pub use kt_provider_ssh;
 #[cfg(feature = "anthropic")]
 pub use kt_provider_anthropic;
+#[cfg(feature = "cohere")]
+pub use kt_provider_cohere;
 
 /// The names of the providers compiled into this build, by cargo feature.
 pub const ENABLED_PROVIDERS: &[&str] = &[
@@ -35,6 +37,8 @@ pub const ENABLED_PROVIDERS: &[&str] = &[
     "ssh",
     #[cfg(feature = "anthropic")]
     "anthropic",
+    #[cfg(feature = "cohere")]
+    "cohere",
 ];
 
 /// The README's Rust examples, compiled as doctests so they cannot rot.
