@@ -28,6 +28,8 @@ pub use kt_provider_ssh;
 pub use kt_provider_anthropic;
 #[cfg(feature = "cohere")]
 pub use kt_provider_cohere;
+#[cfg(feature = "langchain")]
+pub use kt_provider_langchain;
 
 /// The names of the providers compiled into this build, by cargo feature.
 pub const ENABLED_PROVIDERS: &[&str] = &[
@@ -39,6 +41,8 @@ pub const ENABLED_PROVIDERS: &[&str] = &[
     "anthropic",
     #[cfg(feature = "cohere")]
     "cohere",
+    #[cfg(feature = "langchain")]
+    "langchain",
 ];
 
 /// The README's Rust examples, compiled as doctests so they cannot rot.
