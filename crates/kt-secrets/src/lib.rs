@@ -30,6 +30,8 @@ pub use kt_provider_anthropic;
 pub use kt_provider_cohere;
 #[cfg(feature = "langchain")]
 pub use kt_provider_langchain;
+#[cfg(feature = "pinecone")]
+pub use kt_provider_pinecone;
 
 /// The names of the providers compiled into this build, by cargo feature.
 pub const ENABLED_PROVIDERS: &[&str] = &[
@@ -43,6 +45,8 @@ pub const ENABLED_PROVIDERS: &[&str] = &[
     "cohere",
     #[cfg(feature = "langchain")]
     "langchain",
+    #[cfg(feature = "pinecone")]
+    "pinecone",
 ];
 
 /// The README's Rust examples, compiled as doctests so they cannot rot.
