@@ -24,6 +24,8 @@ pub use kt_secrets_core::*;
 pub use kt_provider_openai;
 #[cfg(feature = "ssh")]
 pub use kt_provider_ssh;
+#[cfg(feature = "lambda")]
+pub use kt_provider_lambda;
 #[cfg(feature = "anthropic")]
 pub use kt_provider_anthropic;
 #[cfg(feature = "cohere")]
@@ -39,6 +41,8 @@ pub const ENABLED_PROVIDERS: &[&str] = &[
     "openai",
     #[cfg(feature = "ssh")]
     "ssh",
+    #[cfg(feature = "lambda")]
+    "lambda",
     #[cfg(feature = "anthropic")]
     "anthropic",
     #[cfg(feature = "cohere")]
