@@ -8,6 +8,7 @@ mod context;
 mod data;
 mod error;
 mod mount;
+pub mod plugin;
 mod provider;
 mod registry;
 mod secret;
@@ -27,7 +28,8 @@ pub use secret::{
     validate_dns1123_subdomain,
 };
 
-#[doc(hidden)]
+/// The attribute for `impl Provider for …` blocks, so a provider crate needs no direct
+/// dependency on `async-trait`.
 pub use async_trait::async_trait;
 #[doc(hidden)]
 pub use inventory;

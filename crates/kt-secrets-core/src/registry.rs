@@ -115,14 +115,39 @@ impl Registry {
     }
 
     /// The process-wide registry used by [`Secret::from_provider`](crate::Secret::from_provider)
-    /// and friends.
+    /// and friends: the built-in providers and the plugins of the process's
+    /// `KT_SECRETS_PLUGIN_PATH` and `~/.config/kt-secrets/plugins`. A plugin that fails to load
+    /// is left out with a warning (see [`Registry::global_plugin_errors`]).
     pub fn global() -> Result<&'static Registry> {
-        static GLOBAL: OnceLock<std::result::Result<Registry, String>> = OnceLock::new();
-        let r = GLOBAL.get_or_init(|| Registry::builtin().map_err(|e| e.to_string()));
-        r.as_ref().map_err(|msg| Error::Provider {
-            provider: "registry".to_owned(),
-            message: msg.clone(),
-        })
+        Self::global_state()
+            .0
+            .as_ref()
+            .map_err(|msg| Error::Provider {
+                provider: "registry".to_owned(),
+                message: msg.clone(),
+            })
+    }
+
+    /// Why each plugin that [`Registry::global`] left out failed to load.
+    pub fn global_plugin_errors() -> &'static [Error] {
+        &Self::global_state().1
+    }
+
+    #[allow(clippy::type_complexity)]
+    fn global_state() -> &'static (std::result::Result<Registry, String>, Vec<Error>) {
+        static GLOBAL: OnceLock<(std::result::Result<Registry, String>, Vec<Error>)> =
+            OnceLock::new();
+        GLOBAL.get_or_init(
+            || match Registry::with_plugins(&ResolveContext::from_process()) {
+                Ok((r, errors)) => {
+                    for e in &errors {
+                        tracing::warn!("{e}; left out, the other providers are unaffected");
+                    }
+                    (Ok(r), errors)
+                }
+                Err(e) => (Err(e.to_string()), Vec::new()),
+            },
+        )
     }
 
     /// Adds a provider; a name that is already taken is an error naming both origins.
