@@ -1,0 +1,801 @@
+//! A Kubernetes API server on 127.0.0.1 for tests: `kube-fake-client`'s in-memory API behind a
+//! small HTTP/1 front, with the discovery endpoints `kubectl` needs, a request log, fault
+//! injection and a kubeconfig (bearer-token auth) pointing at it.
+//!
+//! Clients reach it through the real `kube` stack (config loading, auth header, hyper over TCP),
+//! so what the tests see is what a cluster would see on the wire, minus TLS.
+//!
+//! ```no_run
+//! # async fn demo() {
+//! use kt_secrets_testkit::apiserver::{ApiServer, Fault};
+//!
+//! let server = ApiServer::start().await;
+//! let client = server.client().await; // through server.kubeconfig_path()
+//! server.inject(Fault::status(500).method("PUT").times(1));
+//! // ... use `client` ...
+//! let puts = server.requests().iter().filter(|r| r.method == "PUT").count();
+//! # let _ = (client, puts);
+//! # }
+//! ```
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::{Method, Request, Response, StatusCode, header};
+use http_body_util::{BodyExt, Full};
+use hyper::body::Incoming;
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{
+    APIGroupList, APIResource, APIResourceList, APIVersions, ServerAddressByClientCIDR, Status,
+};
+use k8s_openapi::apimachinery::pkg::version::Info;
+use kube::config::{
+    AuthInfo, Cluster, Context, Kubeconfig, NamedAuthInfo, NamedCluster, NamedContext,
+};
+use tokio::net::TcpListener;
+use tokio::task::{JoinHandle, JoinSet};
+
+/// Name of the context (and cluster and user) in the written kubeconfig.
+pub const CONTEXT: &str = "kt-loopback";
+
+/// Namespace of the kubeconfig's context unless [`ApiServerOptions::namespace`] says otherwise.
+pub const DEFAULT_NAMESPACE: &str = "default";
+
+/// Kubernetes version the discovery endpoints report.
+const SERVED_MINOR: &str = "32";
+
+/// One request as the server saw it. No bodies are kept, so no secret value can land here.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LoggedRequest {
+    pub method: String,
+    pub path: String,
+    pub query: Option<String>,
+    pub status: u16,
+    /// The response came from an injected [`Fault`] (the in-memory API may still have acted on
+    /// the request if the fault was [`Fault::after_forward`]).
+    pub faulted: bool,
+}
+
+impl LoggedRequest {
+    /// A request for namespaced or cluster-wide secrets (not discovery, not namespaces).
+    pub fn is_secrets(&self) -> bool {
+        self.path.starts_with("/api/v1/") && self.path.split('/').any(|seg| seg == "secrets")
+    }
+}
+
+/// A failure or delay the server injects into matching requests.
+///
+/// Built with [`Fault::status`] or [`Fault::delay`], then narrowed: [`Fault::every`] fires on
+/// every Nth matching request, [`Fault::times`] caps the number of firings, [`Fault::method`] and
+/// [`Fault::path_contains`] restrict which requests count as matching.
+#[derive(Clone, Debug)]
+pub struct Fault {
+    status: Option<u16>,
+    delay: Duration,
+    every: u64,
+    times: Option<u64>,
+    method: Option<String>,
+    path_contains: Option<String>,
+    after_forward: bool,
+}
+
+impl Fault {
+    /// Answer with this HTTP status (and a Kubernetes `Status` body) instead of the real answer.
+    pub fn status(code: u16) -> Fault {
+        Fault {
+            status: Some(code),
+            ..Fault::delay(Duration::ZERO)
+        }
+    }
+
+    /// Hold the request this long, then serve it normally.
+    pub fn delay(delay: Duration) -> Fault {
+        Fault {
+            status: None,
+            delay,
+            every: 1,
+            times: None,
+            method: None,
+            path_contains: None,
+            after_forward: false,
+        }
+    }
+
+    /// Also hold the request this long before the status is returned.
+    pub fn with_delay(mut self, delay: Duration) -> Fault {
+        self.delay = delay;
+        self
+    }
+
+    /// Fire on every `n`th matching request (the `n`th, `2n`th, …). `n = 0` counts as 1.
+    pub fn every(mut self, n: u64) -> Fault {
+        self.every = n.max(1);
+        self
+    }
+
+    /// Fire at most `n` times.
+    pub fn times(mut self, n: u64) -> Fault {
+        self.times = Some(n);
+        self
+    }
+
+    /// Only requests with this HTTP method match (`"PUT"`, `"post"`).
+    pub fn method(mut self, method: &str) -> Fault {
+        self.method = Some(method.to_ascii_uppercase());
+        self
+    }
+
+    /// Only requests whose path contains this string match.
+    pub fn path_contains(mut self, s: impl Into<String>) -> Fault {
+        self.path_contains = Some(s.into());
+        self
+    }
+
+    /// Let the in-memory API act on the request, then answer with the fault's status anyway:
+    /// a write that happened although the client saw it fail.
+    pub fn after_forward(mut self) -> Fault {
+        self.after_forward = true;
+        self
+    }
+
+    fn matches(&self, method: &Method, path: &str) -> bool {
+        self.method.as_deref().is_none_or(|m| m == method.as_str())
+            && self
+                .path_contains
+                .as_deref()
+                .is_none_or(|p| path.contains(p))
+    }
+}
+
+struct FaultRule {
+    fault: Fault,
+    seen: u64,
+    fired: u64,
+}
+
+/// Settings for [`ApiServer::start_with`].
+#[derive(Clone, Debug)]
+pub struct ApiServerOptions {
+    /// Namespace of the kubeconfig's context.
+    pub namespace: String,
+    /// Bearer token the server demands and the kubeconfig carries.
+    pub token: String,
+}
+
+impl Default for ApiServerOptions {
+    fn default() -> Self {
+        ApiServerOptions {
+            namespace: DEFAULT_NAMESPACE.to_owned(),
+            token: format!("kt-loopback-token-{}", std::process::id()),
+        }
+    }
+}
+
+struct State {
+    backend: kube::Client,
+    token: String,
+    addr: SocketAddr,
+    log: Mutex<Vec<LoggedRequest>>,
+    faults: Mutex<Vec<FaultRule>>,
+    served: AtomicU64,
+}
+
+/// The running server. Dropping it (or [`ApiServer::stop`]) closes the port and every
+/// connection; the kubeconfig directory is removed on drop.
+pub struct ApiServer {
+    state: Arc<State>,
+    dir: tempfile::TempDir,
+    kubeconfig: PathBuf,
+    namespace: String,
+    accept: JoinHandle<()>,
+}
+
+impl std::fmt::Debug for ApiServer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ApiServer")
+            .field("url", &self.url())
+            .field("kubeconfig", &self.kubeconfig)
+            .field("namespace", &self.namespace)
+            .finish_non_exhaustive()
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // A test that panicked while holding the lock must not hide the log from the others.
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl ApiServer {
+    /// Starts a server on a random port of 127.0.0.1 with the default options.
+    ///
+    /// Must be called inside a tokio runtime; the server runs on it until dropped.
+    pub async fn start() -> ApiServer {
+        ApiServer::start_with(ApiServerOptions::default()).await
+    }
+
+    pub async fn start_with(options: ApiServerOptions) -> ApiServer {
+        install_crypto_provider();
+        let backend = kube_fake_client::ClientBuilder::new()
+            .build()
+            .await
+            .expect("build the in-memory Kubernetes API");
+        let listener = TcpListener::bind(("127.0.0.1", 0))
+            .await
+            .expect("bind 127.0.0.1:0 for the loopback API server");
+        let addr = listener
+            .local_addr()
+            .expect("local address of the listener");
+        let state = Arc::new(State {
+            backend,
+            token: options.token.clone(),
+            addr,
+            log: Mutex::new(Vec::new()),
+            faults: Mutex::new(Vec::new()),
+            served: AtomicU64::new(0),
+        });
+        let dir = tempfile::Builder::new()
+            .prefix("kt-apiserver-")
+            .tempdir()
+            .expect("create the kubeconfig directory");
+        let kubeconfig = dir.path().join("kubeconfig");
+        write_kubeconfig(
+            &kubeconfig,
+            &format!("http://{addr}"),
+            &options.namespace,
+            &options.token,
+        );
+        let accept = tokio::spawn(accept_loop(listener, Arc::clone(&state)));
+        ApiServer {
+            state,
+            dir,
+            kubeconfig,
+            namespace: options.namespace,
+            accept,
+        }
+    }
+
+    /// `http://127.0.0.1:<port>`.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.state.addr)
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.state.addr
+    }
+
+    /// A kubeconfig whose current context ([`CONTEXT`]) points at this server, with its
+    /// namespace and bearer token.
+    pub fn kubeconfig_path(&self) -> &Path {
+        &self.kubeconfig
+    }
+
+    /// Writes another kubeconfig for this server (in the server's temp dir) with its own
+    /// namespace and token; a wrong token makes every request fail with 401.
+    pub fn write_kubeconfig(&self, file_name: &str, namespace: &str, token: &str) -> PathBuf {
+        let path = self.dir.path().join(file_name);
+        write_kubeconfig(&path, &self.url(), namespace, token);
+        path
+    }
+
+    /// Namespace of the kubeconfig's context.
+    pub fn namespace(&self) -> &str {
+        &self.namespace
+    }
+
+    pub fn token(&self) -> &str {
+        &self.state.token
+    }
+
+    /// A `kube::Client` for this server built from [`ApiServer::kubeconfig_path`] through the
+    /// regular config loader, with kube's own retry layer off so that every attempt a caller
+    /// makes shows in the request log.
+    pub async fn client(&self) -> kube::Client {
+        let kc = Kubeconfig::read_from(&self.kubeconfig).expect("read the loopback kubeconfig");
+        let mut config = kube::Config::from_custom_kubeconfig(kc, &Default::default())
+            .await
+            .expect("load the loopback kubeconfig");
+        config.default_retry = false;
+        kube::Client::try_from(config).expect("build a client for the loopback server")
+    }
+
+    /// The in-memory API itself, bypassing HTTP, the log and faults: for seeding and checking
+    /// server state without disturbing what a test counts.
+    pub fn backend(&self) -> kube::Client {
+        self.state.backend.clone()
+    }
+
+    /// Every request served so far, in order.
+    pub fn requests(&self) -> Vec<LoggedRequest> {
+        lock(&self.state.log).clone()
+    }
+
+    /// Requests for secrets (see [`LoggedRequest::is_secrets`]) served so far, in order.
+    pub fn secret_requests(&self) -> Vec<LoggedRequest> {
+        lock(&self.state.log)
+            .iter()
+            .filter(|r| r.is_secrets())
+            .cloned()
+            .collect()
+    }
+
+    pub fn clear_requests(&self) {
+        lock(&self.state.log).clear();
+    }
+
+    /// Adds a fault rule. Rules are checked in the order added; the first that fires wins.
+    pub fn inject(&self, fault: Fault) {
+        lock(&self.state.faults).push(FaultRule {
+            fault,
+            seen: 0,
+            fired: 0,
+        });
+    }
+
+    pub fn clear_faults(&self) {
+        lock(&self.state.faults).clear();
+    }
+
+    /// How many times injected faults have fired.
+    pub fn faults_fired(&self) -> u64 {
+        lock(&self.state.faults).iter().map(|r| r.fired).sum()
+    }
+
+    /// Total requests answered (including faulted and unauthorised ones).
+    pub fn served(&self) -> u64 {
+        self.state.served.load(Ordering::SeqCst)
+    }
+
+    /// Closes the port and drops every open connection; later requests find nothing listening.
+    pub fn stop(&self) {
+        self.accept.abort();
+    }
+}
+
+impl Drop for ApiServer {
+    fn drop(&mut self) {
+        self.accept.abort();
+    }
+}
+
+/// Makes ring rustls's process-wide crypto provider unless one is installed already.
+///
+/// Test builds link both ring (kube) and aws-lc-rs (kube-fake-client's schema validator), and
+/// rustls then refuses to choose, so building any `kube::Client` would panic.
+pub fn install_crypto_provider() {
+    // Err only means a provider is installed already, which is what we want.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
+fn write_kubeconfig(path: &Path, server: &str, namespace: &str, token: &str) {
+    let kc = Kubeconfig {
+        clusters: vec![NamedCluster {
+            name: CONTEXT.to_owned(),
+            cluster: Some(Cluster {
+                server: Some(server.to_owned()),
+                ..Default::default()
+            }),
+            ..Default::default()
+        }],
+        auth_infos: vec![NamedAuthInfo {
+            name: CONTEXT.to_owned(),
+            auth_info: Some(AuthInfo {
+                token: Some(token.to_owned().into()),
+                ..Default::default()
+            }),
+            ..Default::default()
+        }],
+        contexts: vec![NamedContext {
+            name: CONTEXT.to_owned(),
+            context: Some(Context {
+                cluster: CONTEXT.to_owned(),
+                user: Some(CONTEXT.to_owned()),
+                namespace: Some(namespace.to_owned()),
+                ..Default::default()
+            }),
+            ..Default::default()
+        }],
+        current_context: Some(CONTEXT.to_owned()),
+        kind: Some("Config".to_owned()),
+        api_version: Some("v1".to_owned()),
+        ..Default::default()
+    };
+    // JSON is YAML, and both kube and kubectl read it.
+    let text = serde_json::to_vec_pretty(&kc).expect("serialise the kubeconfig");
+    std::fs::write(path, text)
+        .unwrap_or_else(|e| panic!("write kubeconfig {}: {e}", path.display()));
+}
+
+async fn accept_loop(listener: TcpListener, state: Arc<State>) {
+    // Connections live in this set, so aborting the accept task closes them all.
+    let mut conns = JoinSet::new();
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => {
+                let Ok((stream, _)) = accepted else { continue };
+                let state = Arc::clone(&state);
+                conns.spawn(async move {
+                    let svc = service_fn(move |req| handle(Arc::clone(&state), req));
+                    // A client hanging up mid-request is normal here (timeouts are tested).
+                    let _ = hyper::server::conn::http1::Builder::new()
+                        .serve_connection(TokioIo::new(stream), svc)
+                        .await;
+                });
+            }
+            Some(_) = conns.join_next(), if !conns.is_empty() => {}
+        }
+    }
+}
+
+type Reply = Response<Full<Bytes>>;
+
+async fn handle(state: Arc<State>, req: Request<Incoming>) -> Result<Reply, Infallible> {
+    let method = req.method().clone();
+    let path = req.uri().path().to_owned();
+    let query = req.uri().query().map(str::to_owned);
+    let (reply, faulted) = respond(&state, req, &method, &path, query.as_deref()).await;
+    state.served.fetch_add(1, Ordering::SeqCst);
+    lock(&state.log).push(LoggedRequest {
+        method: method.to_string(),
+        path,
+        query,
+        status: reply.status().as_u16(),
+        faulted,
+    });
+    Ok(reply)
+}
+
+async fn respond(
+    state: &State,
+    req: Request<Incoming>,
+    method: &Method,
+    path: &str,
+    query: Option<&str>,
+) -> (Reply, bool) {
+    let authorised = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .is_some_and(|t| t == state.token);
+    if !authorised {
+        return (
+            status_reply(StatusCode::UNAUTHORIZED, "Unauthorized"),
+            false,
+        );
+    }
+
+    let fault = pick_fault(state, method, path);
+    if let Some(f) = &fault
+        && !f.delay.is_zero()
+    {
+        tokio::time::sleep(f.delay).await;
+    }
+    let fault_status = fault
+        .as_ref()
+        .and_then(|f| f.status.map(|s| (s, f.after_forward)));
+    if let Some((code, false)) = fault_status {
+        return (fault_reply(code), true);
+    }
+
+    let reply = match (method, path) {
+        (&Method::GET, "/version" | "/version/") => json_reply(StatusCode::OK, &version()),
+        (&Method::GET, "/api" | "/api/") => json_reply(StatusCode::OK, &api_versions(state.addr)),
+        (&Method::GET, "/apis" | "/apis/") => json_reply(StatusCode::OK, &APIGroupList::default()),
+        (&Method::GET, "/api/v1" | "/api/v1/") => json_reply(StatusCode::OK, &core_resources()),
+        _ if path.starts_with("/api/v1/") || path.starts_with("/apis/") => {
+            forward(state, req, method, path, query).await
+        }
+        _ => status_reply(StatusCode::NOT_FOUND, "NotFound"),
+    };
+    match fault_status {
+        Some((code, true)) => (fault_reply(code), true),
+        _ => (reply, fault.is_some()),
+    }
+}
+
+fn pick_fault(state: &State, method: &Method, path: &str) -> Option<Fault> {
+    let mut rules = lock(&state.faults);
+    for rule in rules.iter_mut() {
+        if !rule.fault.matches(method, path) {
+            continue;
+        }
+        if rule.fault.times.is_some_and(|t| rule.fired >= t) {
+            continue;
+        }
+        rule.seen += 1;
+        if rule.seen % rule.fault.every == 0 {
+            rule.fired += 1;
+            return Some(rule.fault.clone());
+        }
+    }
+    None
+}
+
+async fn forward(
+    state: &State,
+    req: Request<Incoming>,
+    method: &Method,
+    path: &str,
+    query: Option<&str>,
+) -> Reply {
+    let content_type = req.headers().get(header::CONTENT_TYPE).cloned();
+    let body = match req.into_body().collect().await {
+        Ok(b) => b.to_bytes(),
+        Err(_) => return status_reply(StatusCode::BAD_REQUEST, "BadRequest"),
+    };
+    let uri = match query {
+        Some(q) => format!("{path}?{q}"),
+        None => path.to_owned(),
+    };
+    let mut builder = Request::builder().method(method.clone()).uri(uri);
+    if let Some(ct) = content_type {
+        builder = builder.header(header::CONTENT_TYPE, ct);
+    }
+    let Ok(inner) = builder.body(kube::client::Body::from(body.to_vec())) else {
+        return status_reply(StatusCode::BAD_REQUEST, "BadRequest");
+    };
+    match state.backend.send(inner).await {
+        Ok(resp) => {
+            let (parts, body) = resp.into_parts();
+            match body.collect().await {
+                Ok(b) => Response::from_parts(parts, Full::new(b.to_bytes())),
+                Err(_) => status_reply(StatusCode::INTERNAL_SERVER_ERROR, "InternalError"),
+            }
+        }
+        // The in-memory API rejects bodies that are not JSON (kubectl's protobuf, for one) and
+        // paths it cannot parse with an error rather than a response.
+        Err(_) => status_reply(StatusCode::BAD_REQUEST, "BadRequest"),
+    }
+}
+
+fn json_reply<T: serde::Serialize>(code: StatusCode, value: &T) -> Reply {
+    let body = serde_json::to_vec(value).expect("serialise a response");
+    Response::builder()
+        .status(code)
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Full::new(Bytes::from(body)))
+        .expect("build a response")
+}
+
+fn status_reply(code: StatusCode, reason: &str) -> Reply {
+    let status = Status {
+        code: Some(i32::from(code.as_u16())),
+        message: Some(format!(
+            "{} {}",
+            code.as_u16(),
+            code.canonical_reason().unwrap_or("")
+        )),
+        reason: Some(reason.to_owned()),
+        status: Some("Failure".to_owned()),
+        ..Default::default()
+    };
+    json_reply(code, &status)
+}
+
+fn fault_reply(code: u16) -> Reply {
+    let code = StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let reason = match code.as_u16() {
+        401 => "Unauthorized",
+        403 => "Forbidden",
+        404 => "NotFound",
+        409 => "Conflict",
+        422 => "Invalid",
+        429 => "TooManyRequests",
+        500 => "InternalError",
+        503 => "ServiceUnavailable",
+        504 => "Timeout",
+        _ => "Unknown",
+    };
+    status_reply(code, reason)
+}
+
+fn version() -> Info {
+    Info {
+        major: "1".to_owned(),
+        minor: SERVED_MINOR.to_owned(),
+        git_version: format!("v1.{SERVED_MINOR}.0-kt-loopback"),
+        git_commit: "0000000000000000000000000000000000000000".to_owned(),
+        git_tree_state: "clean".to_owned(),
+        build_date: "2025-01-01T00:00:00Z".to_owned(),
+        go_version: "go1.23".to_owned(),
+        compiler: "gc".to_owned(),
+        platform: "linux/amd64".to_owned(),
+    }
+}
+
+fn api_versions(addr: SocketAddr) -> APIVersions {
+    APIVersions {
+        versions: vec!["v1".to_owned()],
+        server_address_by_client_cidrs: vec![ServerAddressByClientCIDR {
+            client_cidr: "0.0.0.0/0".to_owned(),
+            server_address: addr.to_string(),
+        }],
+    }
+}
+
+fn core_resources() -> APIResourceList {
+    let verbs = |v: &[&str]| v.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+    let all = verbs(&[
+        "create",
+        "delete",
+        "deletecollection",
+        "get",
+        "list",
+        "patch",
+        "update",
+    ]);
+    let res =
+        |name: &str, singular: &str, kind: &str, namespaced: bool, short: &[&str]| APIResource {
+            name: name.to_owned(),
+            singular_name: singular.to_owned(),
+            kind: kind.to_owned(),
+            namespaced,
+            verbs: all.clone(),
+            short_names: (!short.is_empty()).then(|| verbs(short)),
+            ..Default::default()
+        };
+    APIResourceList {
+        group_version: "v1".to_owned(),
+        resources: vec![
+            res("configmaps", "configmap", "ConfigMap", true, &["cm"]),
+            res("namespaces", "namespace", "Namespace", false, &["ns"]),
+            res("pods", "pod", "Pod", true, &["po"]),
+            res("secrets", "secret", "Secret", true, &[]),
+            res(
+                "serviceaccounts",
+                "serviceaccount",
+                "ServiceAccount",
+                true,
+                &["sa"],
+            ),
+        ],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use k8s_openapi::api::core::v1::ConfigMap;
+    use kube::Api;
+    use kube::api::PostParams;
+
+    fn config_map(name: &str) -> ConfigMap {
+        let mut cm = ConfigMap::default();
+        cm.metadata.name = Some(name.to_owned());
+        cm
+    }
+
+    #[tokio::test]
+    async fn serves_the_api_through_the_kubeconfig_and_logs_requests() {
+        let server = ApiServer::start().await;
+        assert!(server.url().starts_with("http://127.0.0.1:"));
+        let api: Api<ConfigMap> = Api::default_namespaced(server.client().await);
+        api.create(&PostParams::default(), &config_map("a"))
+            .await
+            .unwrap();
+        assert_eq!(
+            api.get("a").await.unwrap().metadata.namespace.as_deref(),
+            Some(DEFAULT_NAMESPACE)
+        );
+        let log = server.requests();
+        let seen: Vec<(&str, &str, u16)> = log
+            .iter()
+            .map(|r| (r.method.as_str(), r.path.as_str(), r.status))
+            .collect();
+        assert_eq!(
+            seen,
+            [
+                ("POST", "/api/v1/namespaces/default/configmaps", 201),
+                ("GET", "/api/v1/namespaces/default/configmaps/a", 200)
+            ]
+        );
+        // The state is shared with the in-memory backend.
+        let direct: Api<ConfigMap> = Api::namespaced(server.backend(), DEFAULT_NAMESPACE);
+        assert!(direct.get("a").await.is_ok());
+        assert_eq!(server.requests().len(), 2, "backend access is not logged");
+    }
+
+    #[tokio::test]
+    async fn discovery_endpoints_answer() {
+        let server = ApiServer::start().await;
+        let client = server.client().await;
+        assert_eq!(
+            client.apiserver_version().await.unwrap().minor,
+            SERVED_MINOR
+        );
+        let core = client.list_core_api_versions().await.unwrap();
+        assert_eq!(core.versions, ["v1"]);
+        let res = client.list_core_api_resources("v1").await.unwrap();
+        assert!(
+            res.resources
+                .iter()
+                .any(|r| r.name == "secrets" && r.namespaced)
+        );
+        assert!(client.list_api_groups().await.unwrap().groups.is_empty());
+    }
+
+    #[tokio::test]
+    async fn wrong_token_is_unauthorised() {
+        let server = ApiServer::start().await;
+        let path = server.write_kubeconfig("bad", "default", "not-the-token");
+        let kc = Kubeconfig::read_from(&path).unwrap();
+        let config = kube::Config::from_custom_kubeconfig(kc, &Default::default())
+            .await
+            .unwrap();
+        let api: Api<ConfigMap> = Api::default_namespaced(kube::Client::try_from(config).unwrap());
+        let err = api.get("x").await.unwrap_err();
+        assert!(
+            matches!(err, kube::Error::Api(s) if s.code == 401),
+            "unexpected error"
+        );
+        assert_eq!(server.requests()[0].status, 401);
+    }
+
+    #[tokio::test]
+    async fn faults_fire_on_every_nth_matching_request_up_to_a_limit() {
+        let server = ApiServer::start().await;
+        let api: Api<ConfigMap> = Api::default_namespaced(server.client().await);
+        server.inject(Fault::status(503).method("GET").every(2).times(2));
+        for _ in 0..6 {
+            let _ = api.get("missing").await;
+        }
+        let statuses: Vec<u16> = server.requests().iter().map(|r| r.status).collect();
+        assert_eq!(statuses, [404, 503, 404, 503, 404, 404]);
+        assert_eq!(server.faults_fired(), 2);
+        // POSTs do not match the GET-only rule.
+        api.create(&PostParams::default(), &config_map("b"))
+            .await
+            .unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_fault_after_forward_still_writes() {
+        let server = ApiServer::start().await;
+        let api: Api<ConfigMap> = Api::default_namespaced(server.client().await);
+        server.inject(Fault::status(500).method("POST").after_forward().times(1));
+        assert!(
+            api.create(&PostParams::default(), &config_map("c"))
+                .await
+                .is_err()
+        );
+        assert!(api.get("c").await.is_ok(), "the write happened");
+        assert!(server.requests()[0].faulted);
+    }
+
+    #[tokio::test]
+    async fn path_filter_and_delay() {
+        let server = ApiServer::start().await;
+        let api: Api<ConfigMap> = Api::default_namespaced(server.client().await);
+        server.inject(Fault::delay(Duration::from_millis(150)).path_contains("/slow"));
+        let t = std::time::Instant::now();
+        let _ = api.get("fast").await;
+        let fast = t.elapsed();
+        let t = std::time::Instant::now();
+        let _ = api.get("slow").await;
+        assert!(t.elapsed() >= Duration::from_millis(150));
+        assert!(fast < Duration::from_millis(150));
+    }
+
+    #[tokio::test]
+    async fn stop_closes_the_port() {
+        let server = ApiServer::start().await;
+        let api: Api<ConfigMap> = Api::default_namespaced(server.client().await);
+        let _ = api.get("x").await;
+        server.stop();
+        tokio::task::yield_now().await;
+        let err = tokio::time::timeout(Duration::from_secs(10), api.get("x"))
+            .await
+            .expect("a stopped server fails fast")
+            .unwrap_err();
+        assert!(
+            !matches!(err, kube::Error::Api(_)),
+            "no API answer once stopped"
+        );
+    }
+}
