@@ -24,6 +24,8 @@ pub use kt_secrets_core::*;
 pub use kt_provider_openai;
 #[cfg(feature = "ssh")]
 pub use kt_provider_ssh;
+#[cfg(feature = "huggingface")]
+pub use kt_provider_huggingface;
 #[cfg(feature = "lambda")]
 pub use kt_provider_lambda;
 #[cfg(feature = "anthropic")]
@@ -41,6 +43,8 @@ pub const ENABLED_PROVIDERS: &[&str] = &[
     "openai",
     #[cfg(feature = "ssh")]
     "ssh",
+    #[cfg(feature = "huggingface")]
+    "huggingface",
     #[cfg(feature = "lambda")]
     "lambda",
     #[cfg(feature = "anthropic")]
