@@ -24,6 +24,8 @@ pub use kt_secrets_core::*;
 pub use kt_provider_openai;
 #[cfg(feature = "ssh")]
 pub use kt_provider_ssh;
+#[cfg(feature = "azure")]
+pub use kt_provider_azure;
 #[cfg(feature = "huggingface")]
 pub use kt_provider_huggingface;
 #[cfg(feature = "lambda")]
@@ -43,6 +45,8 @@ pub const ENABLED_PROVIDERS: &[&str] = &[
     "openai",
     #[cfg(feature = "ssh")]
     "ssh",
+    #[cfg(feature = "azure")]
+    "azure",
     #[cfg(feature = "huggingface")]
     "huggingface",
     #[cfg(feature = "lambda")]
