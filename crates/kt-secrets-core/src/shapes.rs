@@ -164,13 +164,14 @@ impl FileShape {
             [] => format!("~/{}", self.dir),
             vars => format!("${} or ~/{}", vars.join(" | $"), self.dir),
         };
+        // Listed in precedence order: a file an env var names beats the directory.
+        for v in self.files.iter().filter_map(|f| f.env) {
+            info.sources.push(format!("file named by env {v}"));
+        }
         let names: Vec<&str> = self.files.iter().map(|f| f.name).collect();
         info.sources
             .push(format!("files {} under {dir}", names.join(", ")));
         for f in self.files {
-            if let Some(v) = f.env {
-                info.sources.push(format!("file named by env {v}"));
-            }
             push_unique(
                 &mut info.targets,
                 format!("file {} ({:04o})", f.target, f.mode),
@@ -339,7 +340,10 @@ impl Declared {
 /// skipped if the provider has file shapes: the user asked for what is in that directory.
 pub fn first_found(provider: &str, ctx: &ResolveContext, shapes: &[Shape]) -> Result<Resolved> {
     let mut looked = Looked::new();
-    let dir_only = ctx.path().is_some() && shapes.iter().any(|s| matches!(s, Shape::Files(_)));
+    let dir_only = ctx.path().is_some()
+        && shapes
+            .iter()
+            .any(|s| matches!(s, Shape::Files(_) | Shape::TokenFile(_)));
     for s in shapes {
         if dir_only && matches!(s, Shape::Env(_)) {
             continue;
