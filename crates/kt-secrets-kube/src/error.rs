@@ -1,0 +1,153 @@
+use std::fmt;
+use std::path::PathBuf;
+
+/// What an operation was acting on: one object in a namespace, or secrets of a namespace or of
+/// all namespaces.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Target {
+    /// Object name, when the operation is about one object.
+    pub object: Option<String>,
+    /// `None` means all namespaces.
+    pub namespace: Option<String>,
+}
+
+impl Target {
+    pub fn object(object: impl Into<String>, namespace: impl Into<String>) -> Target {
+        Target {
+            object: Some(object.into()),
+            namespace: Some(namespace.into()),
+        }
+    }
+
+    pub fn namespace(namespace: impl Into<String>) -> Target {
+        Target {
+            object: None,
+            namespace: Some(namespace.into()),
+        }
+    }
+
+    pub fn all_namespaces() -> Target {
+        Target {
+            object: None,
+            namespace: None,
+        }
+    }
+}
+
+impl fmt::Display for Target {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (&self.object, &self.namespace) {
+            (Some(o), Some(ns)) => write!(f, "secret {o} in namespace {ns}"),
+            (Some(o), None) => write!(f, "secret {o}"),
+            (None, Some(ns)) => write!(f, "secrets in namespace {ns}"),
+            (None, None) => f.write_str("secrets in all namespaces"),
+        }
+    }
+}
+
+/// Everything the Kubernetes side can fail with.
+///
+/// Messages name the secret, object and namespace (and the data keys at fault), never a value.
+/// Server messages are passed through: the API server does not echo Secret data in them.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// Client-side validation failed; nothing was sent.
+    #[error("{subject}: {reason} (nothing was sent to the API server)")]
+    Invalid { subject: String, reason: String },
+
+    #[error(transparent)]
+    Core(#[from] kt_secrets_core::Error),
+
+    #[error(
+        "kubeconfig {}{}: {detail}",
+        .path.as_ref().map(|p| p.display().to_string()).unwrap_or_else(|| "(default location)".to_owned()),
+        .context.as_deref().map(|c| format!(", context {c}")).unwrap_or_default()
+    )]
+    Kubeconfig {
+        path: Option<PathBuf>,
+        context: Option<String>,
+        detail: String,
+    },
+
+    #[error("{target} not found (looked for {})", .tried.join(", "))]
+    NotFound { target: Target, tried: Vec<String> },
+
+    #[error(
+        "{target} already exists with different data in key(s) {} and secret {name} does not \
+         allow override; nothing was written (set override to replace it)",
+        .keys.join(", ")
+    )]
+    DataDiffers {
+        target: Target,
+        name: String,
+        keys: Vec<String>,
+    },
+
+    #[error("{target}: access denied by the API server ({code}): {message}")]
+    Forbidden {
+        target: Target,
+        code: u16,
+        message: String,
+    },
+
+    #[error("{target}: still conflicting with concurrent writers after {attempts} attempts")]
+    Conflict { target: Target, attempts: u32 },
+
+    #[error("{target}: rejected by the API server as invalid: {message}")]
+    Rejected { target: Target, message: String },
+
+    #[error(
+        "{target}: cannot reach the API server{} after {attempts} attempt(s): {detail}",
+        .server.as_deref().map(|s| format!(" at {s}")).unwrap_or_default()
+    )]
+    Unreachable {
+        target: Target,
+        server: Option<String>,
+        attempts: u32,
+        detail: String,
+    },
+
+    #[error("{target}: API server error {code} after {attempts} attempt(s): {message}")]
+    Server {
+        target: Target,
+        code: u16,
+        message: String,
+        attempts: u32,
+    },
+
+    #[error("{target}: unexpected API answer{}: {message}", .code.map(|c| format!(" ({c})")).unwrap_or_default())]
+    Api {
+        target: Target,
+        code: Option<u16>,
+        message: String,
+    },
+
+    /// An object exists but our annotations on it cannot be read back.
+    #[error("{target}: {detail}")]
+    Corrupt { target: Target, detail: String },
+}
+
+impl Error {
+    /// The object or namespace this error is about, when it is about one.
+    pub fn target(&self) -> Option<&Target> {
+        match self {
+            Error::NotFound { target, .. }
+            | Error::DataDiffers { target, .. }
+            | Error::Forbidden { target, .. }
+            | Error::Conflict { target, .. }
+            | Error::Rejected { target, .. }
+            | Error::Unreachable { target, .. }
+            | Error::Server { target, .. }
+            | Error::Api { target, .. }
+            | Error::Corrupt { target, .. } => Some(target),
+            Error::Invalid { .. } | Error::Core(_) | Error::Kubeconfig { .. } => None,
+        }
+    }
+
+    pub fn is_not_found(&self) -> bool {
+        matches!(self, Error::NotFound { .. })
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,23 @@
+//! The Kubernetes side of kt-secrets: a [`kt_secrets_core::Secret`] becomes a Kubernetes
+//! `Secret` object ([`manifest`]), and the [`SecretStore`] creates, compares, replaces, reads,
+//! lists and deletes those objects through `kube`.
+//!
+//! Objects stay readable by Python kubetorch (its object names, labels and annotations), and
+//! carry the full mount list so [`SecretStore::from_name`] restores a secret exactly.
+//!
+//! The library never reads the process environment for its settings: the owner (kubetorch's
+//! `KT_USERNAME`, else [`manifest::GLOBAL_OWNER`]) is given with [`SecretStore::with_owner`].
+//! It enables no `k8s-openapi` version feature; the final binary picks one.
+
+pub mod error;
+pub mod manifest;
+pub mod store;
+
+pub use error::{Error, Result, Target};
+pub use store::{
+    ApplyOutcome, DeleteOutcome, Deletion, ListOptions, RetryPolicy, SecretInfo, SecretStore,
+};
+
+// Re-exported so callers name the exact versions this crate was built against.
+pub use k8s_openapi;
+pub use kube;
