@@ -127,12 +127,18 @@ impl FileShape {
         let dir = self.local_dir(ctx);
         let mut out = Resolved::new();
         let mut primary = false;
+        // Env vars that move the files count as places looked, so "nothing found" tells the
+        // user which ones would have helped.
+        let env_lookup = ctx.path().is_none();
+        if env_lookup {
+            self.dir_env.iter().for_each(|v| looked.env(v));
+        }
         for f in self.files {
             // A directory the user named beats env vars that point elsewhere.
-            let named = f
-                .env
-                .filter(|_| ctx.path().is_none())
-                .and_then(|v| ctx.env_path(v).map(|p| (v, p)));
+            let named = f.env.filter(|_| env_lookup).and_then(|v| {
+                looked.env(v);
+                ctx.env_path(v).map(|p| (v, p))
+            });
             let path = named
                 .as_ref()
                 .map_or_else(|| dir.join(f.name), |(_, p)| p.clone());
