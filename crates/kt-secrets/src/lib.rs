@@ -24,6 +24,8 @@ pub use kt_secrets_core::*;
 pub use kt_provider_openai;
 #[cfg(feature = "ssh")]
 pub use kt_provider_ssh;
+#[cfg(feature = "wandb")]
+pub use kt_provider_wandb;
 #[cfg(feature = "azure")]
 pub use kt_provider_azure;
 #[cfg(feature = "huggingface")]
@@ -45,6 +47,8 @@ pub const ENABLED_PROVIDERS: &[&str] = &[
     "openai",
     #[cfg(feature = "ssh")]
     "ssh",
+    #[cfg(feature = "wandb")]
+    "wandb",
     #[cfg(feature = "azure")]
     "azure",
     #[cfg(feature = "huggingface")]

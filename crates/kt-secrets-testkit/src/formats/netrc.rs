@@ -12,7 +12,8 @@ impl Netrc {
         Self::default()
     }
 
-    /// A `# …` comment line.
+    /// A `# …` comment line, right after the previous line: Python's `netrc` (which `wandb`
+    /// reads through) rejects a comment that follows a blank line.
     pub fn comment(mut self, text: &str) -> Self {
         self.text.push_str(&format!("# {text}\n"));
         self

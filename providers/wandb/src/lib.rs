@@ -1,0 +1,154 @@
+//! Weights & Biases: `WANDB_API_KEY`, else the password of the W&B host's machine entry in
+//! `$NETRC` or `~/.netrc` (the host of `WANDB_BASE_URL`, by default `api.wandb.ai`), which is
+//! where `wandb login` stores the key. The container gets env `WANDB_API_KEY`, and
+//! `WANDB_BASE_URL` when it is set.
+//!
+//! Only that one password is taken: the netrc itself never leaves the laptop, so other
+//! machines' passwords stay there. For the same reason the `default` entry is not used, although
+//! `requests` (through which `wandb` reads the netrc) falls back to it: it is a catch-all that
+//! usually belongs to some other service.
+//!
+//! The netrc is parsed with `rust-netrc`, a port of Python's `netrc` module, so a file parses
+//! here as it does for `wandb`; a file it rejects is an error naming the file and line.
+
+use std::path::Path;
+
+use kt_secrets_core::shapes::{EnvShape, EnvVar, Shape, TokenFile, describe, first_found};
+use kt_secrets_core::{
+    Error, Origin, Provider, ProviderInfo, ResolveContext, Resolved, Result, SecretValue,
+};
+
+const NAME: &str = "wandb";
+const DEFAULT_HOST: &str = "api.wandb.ai";
+const BASE_URL: &str = "WANDB_BASE_URL";
+
+const SHAPES: &[Shape] = &[
+    Shape::Env(EnvShape {
+        vars: &[EnvVar::same(&["WANDB_API_KEY"], true)],
+    }),
+    Shape::TokenFile(TokenFile {
+        key: "WANDB_API_KEY",
+        file_env: &["NETRC"],
+        dir_env: &[],
+        dir: "",
+        name: ".netrc",
+        owns_dir: false,
+        read: netrc_password,
+        what: "password of machine api.wandb.ai (or the host of $WANDB_BASE_URL)",
+        targets: &["WANDB_API_KEY"],
+    }),
+];
+
+/// The optional base URL, listed after the key's sources.
+const EXTRAS: &[Shape] = &[Shape::Env(EnvShape {
+    vars: &[EnvVar::same(&[BASE_URL], false)],
+})];
+
+/// The W&B provider.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Wandb;
+
+pub const PROVIDER: Wandb = Wandb;
+
+#[async_trait::async_trait]
+impl Provider for Wandb {
+    fn name(&self) -> &str {
+        NAME
+    }
+
+    fn info(&self) -> ProviderInfo {
+        let mut info = describe("Weights & Biases API key (and base URL)", SHAPES);
+        for s in EXTRAS {
+            s.describe(&mut info);
+        }
+        info
+    }
+
+    async fn resolve(&self, ctx: &ResolveContext) -> Result<Resolved> {
+        let mut found = first_found(NAME, ctx, SHAPES)?;
+        if let Some(url) = ctx.env_nonempty(BASE_URL) {
+            found.add_env(BASE_URL, url, Origin::Env(BASE_URL.to_owned()))?;
+        }
+        Ok(found)
+    }
+}
+
+/// The password of the W&B host's `machine` entry; `None` when there is no such entry or it
+/// has no password.
+fn netrc_password(ctx: &ResolveContext, path: &Path, text: &str) -> Result<Option<SecretValue>> {
+    let host = match ctx.env_nonempty(BASE_URL) {
+        Some(url) => url_host(url).ok_or_else(|| Error::Provider {
+            provider: NAME.to_owned(),
+            message: format!("{BASE_URL} is not a URL with a host (scheme://host[:port]/…)"),
+        })?,
+        None => DEFAULT_HOST.to_owned(),
+    };
+    let netrc = text.parse::<netrc::Netrc>().map_err(|e| Error::Parse {
+        what: path.display().to_string(),
+        // The parser's message quotes the offending token, which may be a password.
+        detail: match error_line(&e.to_string()) {
+            // The parser counts the newline that ends a token, hence "near".
+            Some(n) => format!("not a valid netrc file (near line {n})"),
+            None => "not a valid netrc file".to_owned(),
+        },
+    })?;
+    // `default` is where the parser keeps the catch-all entry; it is deliberately not used.
+    let entry = netrc
+        .hosts
+        .iter()
+        .find(|(machine, _)| *machine != "default" && machine.eq_ignore_ascii_case(&host));
+    Ok(entry
+        .map(|(_, auth)| auth.password.as_str())
+        .filter(|p| !p.is_empty())
+        .map(SecretValue::from))
+}
+
+/// The line number at the end of a `rust-netrc` error message ("… (line 4)").
+fn error_line(msg: &str) -> Option<u32> {
+    let (_, tail) = msg.rsplit_once("(line ")?;
+    tail.strip_suffix(')')?.parse().ok()
+}
+
+/// The host of an `http(s)://[user@]host[:port]/…` URL, lowercased, without brackets for IPv6.
+fn url_host(url: &str) -> Option<String> {
+    let (_, rest) = url.split_once("://")?;
+    let authority = rest.split(['/', '?', '#']).next()?;
+    let hostport = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let host = match hostport.strip_prefix('[') {
+        Some(v6) => v6.split_once(']')?.0,
+        None => hostport.split(':').next()?,
+    };
+    (!host.is_empty()).then(|| host.to_ascii_lowercase())
+}
+
+kt_secrets_core::register_provider!(PROVIDER);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hosts_of_base_urls() {
+        for (url, host) in [
+            ("https://api.wandb.ai", Some("api.wandb.ai")),
+            ("https://W.Example.com:8443/x?y#z", Some("w.example.com")),
+            ("http://me:pw@w.example.com/", Some("w.example.com")),
+            ("http://[::1]:8080/", Some("::1")),
+            ("w.example.com", None),
+            ("https://", None),
+            ("https://:80/", None),
+        ] {
+            assert_eq!(url_host(url).as_deref(), host, "{url}");
+        }
+    }
+
+    #[test]
+    fn line_of_parser_errors() {
+        let e = "machine a password x\n  secret-token more\n"
+            .parse::<netrc::Netrc>()
+            .unwrap_err()
+            .to_string();
+        assert_eq!(error_line(&e), Some(2), "{e}");
+        assert_eq!(error_line("no line here"), None);
+    }
+}
