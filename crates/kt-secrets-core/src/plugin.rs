@@ -420,7 +420,25 @@ pub mod __export {
 /// Exports a [`Provider`] from a `cdylib` crate as a kt-secrets plugin: defines the entry
 /// symbol `kt_secrets_plugin_v1` and its function table.
 ///
-/// ```ignore
+/// ```
+/// use kt_secrets_core::{Looked, Provider, ProviderInfo, ResolveContext, Resolved, Result};
+///
+/// #[derive(Default)]
+/// struct MyProvider;
+///
+/// #[kt_secrets_core::async_trait]
+/// impl Provider for MyProvider {
+///     fn name(&self) -> &str {
+///         "my-provider"
+///     }
+///     fn info(&self) -> ProviderInfo {
+///         ProviderInfo::default()
+///     }
+///     async fn resolve(&self, _ctx: &ResolveContext) -> Result<Resolved> {
+///         Err(Looked::new().into_error("my-provider"))
+///     }
+/// }
+///
 /// kt_secrets_core::export_provider!(MyProvider::default());
 /// ```
 ///
@@ -681,7 +699,16 @@ fn plugin_files(dir: &Path, explicit: bool) -> Result<Vec<PathBuf>> {
         }
         Ok(_) => {}
     }
-    check_secure(dir, "directory")?;
+    match insecure(dir) {
+        Ok(None) => {}
+        Ok(Some(why)) => {
+            return Err(plugin_error(
+                dir,
+                format!("refusing to load plugins from this directory: it {why}"),
+            ));
+        }
+        Err(e) => return Err(plugin_error(dir, format!("cannot read directory: {e}"))),
+    }
     let entries = std::fs::read_dir(dir)
         .map_err(|e| plugin_error(dir, format!("cannot read directory: {e}")))?;
     let suffix = std::env::consts::DLL_SUFFIX;
@@ -700,26 +727,54 @@ fn plugin_files(dir: &Path, explicit: bool) -> Result<Vec<PathBuf>> {
     Ok(files)
 }
 
-/// Refuses a file or directory that others could have written to: writable by group or
-/// others, or owned by someone other than the current user or root (as OpenSSH does for keys).
+/// Why `path` is unsafe to load from, if it is: writable by group or others, or owned by
+/// someone other than the current user or root (as OpenSSH judges key files).
 #[cfg(unix)]
-fn check_secure(path: &Path, what: &str) -> Result<()> {
+fn insecure(path: &Path) -> std::io::Result<Option<String>> {
     use std::os::unix::fs::MetadataExt;
-    let meta = std::fs::metadata(path)
-        .map_err(|e| plugin_error(path, format!("cannot read the {what}'s metadata: {e}")))?;
+    let meta = std::fs::metadata(path)?;
     // SAFETY: geteuid has no preconditions and cannot fail.
     let me = unsafe { libc::geteuid() };
-    match insecurity(meta.uid(), meta.mode(), me) {
-        None => Ok(()),
-        Some(why) => Err(plugin_error(
-            path,
-            format!("refusing to load from this {what}: it {why}"),
-        )),
-    }
+    Ok(insecurity(meta.uid(), meta.mode(), me))
 }
 
 #[cfg(not(unix))]
-fn check_secure(_path: &Path, _what: &str) -> Result<()> {
+fn insecure(_path: &Path) -> std::io::Result<Option<String>> {
+    Ok(None)
+}
+
+/// Refuses a library that someone else could have written, directly, through its directory,
+/// or through what a symlink points at.
+fn check_library_secure(path: &Path) -> Result<()> {
+    let refuse = |why: String| plugin_error(path, format!("refusing to load it: {why}"));
+    let unreadable = |e: std::io::Error| plugin_error(path, format!("cannot read it: {e}"));
+    if let Some(why) = insecure(path).map_err(unreadable)? {
+        return Err(refuse(format!("the file {why}")));
+    }
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    if let Some(why) = insecure(dir).map_err(unreadable)? {
+        return Err(refuse(format!("its directory {} {why}", dir.display())));
+    }
+    let real = std::fs::canonicalize(path).map_err(unreadable)?;
+    if real != path {
+        if let Some(why) = insecure(&real).map_err(unreadable)? {
+            return Err(refuse(format!(
+                "it links to {}, which {why}",
+                real.display()
+            )));
+        }
+        if let Some(real_dir) = real.parent()
+            && let Some(why) = insecure(real_dir).map_err(unreadable)?
+        {
+            return Err(refuse(format!(
+                "it links into {}, which {why}",
+                real_dir.display()
+            )));
+        }
+    }
     Ok(())
 }
 
@@ -772,14 +827,7 @@ pub fn load_plugin(path: &Path, registry: &mut Registry) -> Result<()> {
 
 /// Loads one plugin library and checks it, without registering it.
 pub fn open_plugin(path: &Path) -> Result<PluginProvider> {
-    check_secure(path, "file")?;
-    if let Ok(real) = std::fs::canonicalize(path)
-        && real != path
-        && let Some(real_dir) = real.parent()
-    {
-        check_secure(&real, "file")?;
-        check_secure(real_dir, "directory")?;
-    }
+    check_library_secure(path)?;
 
     // SAFETY: loading a library runs its initialisers. Plugins come only from directories the
     // user chose, that nobody else can write to (checked above), as with any program the
@@ -849,8 +897,14 @@ pub fn open_plugin(path: &Path) -> Result<PluginProvider> {
     // SAFETY: checked table; these functions take no arguments.
     let name: String = call_table(path, &table, "name", || unsafe { name_fn() })?
         .map_err(|e| wire_error(path, "", e))?;
-    crate::registry::validate_provider_name(&name)
-        .map_err(|e| plugin_error(path, format!("its provider name is invalid: {e}")))?;
+    crate::registry::validate_provider_name(&name).map_err(|_| {
+        plugin_error(
+            path,
+            format!(
+                "its provider name {name:?} is invalid: use lowercase letters, digits and '-', starting with a letter, at most 63 characters"
+            ),
+        )
+    })?;
     // SAFETY: as above.
     let info: ProviderInfo = call_table(path, &table, "info", || unsafe { info_fn() })?
         .map_err(|e| wire_error(path, &name, e))?;
