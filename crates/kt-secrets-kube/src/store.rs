@@ -530,18 +530,24 @@ impl SecretStore {
     /// The secret called `name`: the object of exactly that name first, then the owner's
     /// kubetorch object (`kt.secret.<owner>.<name>`), as kubetorch looks them up.
     pub async fn get(&self, name: &str) -> Result<Secret> {
+        self.get_object(name).await.map(|(secret, _)| secret)
+    }
+
+    /// [`SecretStore::get`], with the name of the object the secret was read from: a pod
+    /// that mounts it must refer to that object.
+    pub async fn get_object(&self, name: &str) -> Result<(Secret, String)> {
         manifest::validate_namespace(&self.namespace)?;
         let name = normalize_name(name)?;
         let ours = self.object_name(&name);
         let mut tried = vec![name.clone()];
         if let Some(obj) = self.read(&name).await? {
-            return self.decode(obj);
+            return Ok((self.decode(obj)?, name));
         }
         if ours != name {
             manifest::validate_owner(&self.owner)?;
             tried.push(ours.clone());
             if let Some(obj) = self.read(&ours).await? {
-                return self.decode(obj);
+                return Ok((self.decode(obj)?, ours));
             }
         }
         Err(Error::NotFound {
