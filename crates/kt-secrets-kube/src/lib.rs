@@ -9,11 +9,15 @@
 //! `KT_USERNAME`, else [`manifest::GLOBAL_OWNER`]) is given with [`SecretStore::with_owner`].
 //! It enables no `k8s-openapi` version feature; the final binary picks one.
 
+pub mod compute;
 pub mod error;
 pub mod manifest;
+pub mod pod;
 pub mod store;
 
+pub use compute::{Compute, ComputeError, ResolvedCompute, SecretRef};
 pub use error::{Error, Result, Target};
+pub use pod::{MountPlanner, MountedSecret, Ownership, PodMounts, pod_mounts};
 pub use store::{
     ApplyOutcome, DeleteOutcome, Deletion, ListOptions, RetryPolicy, SecretInfo, SecretStore,
 };
