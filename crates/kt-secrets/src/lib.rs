@@ -24,6 +24,8 @@ pub use kt_secrets_core::*;
 pub use kt_provider_openai;
 #[cfg(feature = "ssh")]
 pub use kt_provider_ssh;
+#[cfg(feature = "github")]
+pub use kt_provider_github;
 #[cfg(feature = "wandb")]
 pub use kt_provider_wandb;
 #[cfg(feature = "azure")]
@@ -47,6 +49,8 @@ pub const ENABLED_PROVIDERS: &[&str] = &[
     "openai",
     #[cfg(feature = "ssh")]
     "ssh",
+    #[cfg(feature = "github")]
+    "github",
     #[cfg(feature = "wandb")]
     "wandb",
     #[cfg(feature = "azure")]
