@@ -12,11 +12,20 @@
 //! | `resolve` | `resolve(ctx_ptr, ctx_len)`, the bytes being JSON of a [`ResolveContext`] | `{"ok": {"data": {"KEY": [bytes…]}, "mounts": [<Mount>…], "origins": {"KEY": <Origin>}}}` |
 //! | `free` | `free(buf)` | releases a buffer the plugin returned |
 //!
-//! Any of them may answer `{"err": {"kind": "nothingFound", "provider": …, "looked": […]}}`,
+//! The context is `{"home": "/home/me", "env": {"VAR": "value", …}, "path": null}`. Instead of
+//! `{"ok": …}`, any function may answer `{"err": E}`, where `E` is one of
+//! `{"kind": "nothingFound", "provider": …, "looked": […]}`,
 //! `{"kind": "provider", "provider": …, "message": …}`, `{"kind": "other", "message": …}` or
-//! `{"kind": "panic", "during": …, "location": …}`. Buffers that cross the boundary carry
-//! secret values (the context carries the whole environment; the result carries the data), so
-//! both sides wipe them after use.
+//! `{"kind": "panic", "during": …, "location": …}`; messages never hold secret values.
+//! Buffers that cross the boundary do (the context carries the whole environment; the result
+//! carries the data), so the host wipes each answer before handing it back to `free`, which
+//! wipes it again; JSON buffers are allocated at their final size, so growing them leaves no
+//! copies behind.
+//!
+//! A table larger than version 1's is accepted (fields a later release appends are ignored);
+//! a smaller one, or another version, is refused. Functions may be called from any thread,
+//! concurrently. A plugin must unwind on panic (not `panic = "abort"`) for its panics to
+//! become errors.
 //!
 //! Plugin authors do not write any of this by hand: [`export_provider!`](crate::export_provider)
 //! turns a [`Provider`] into that export. The host side is [`load_plugins`]; the process-wide
