@@ -240,6 +240,11 @@ impl TokenFile {
     /// `Ok(None)` when the file is missing or holds no token (an empty token counts as none,
     /// as the SDKs treat it). A file that exists but cannot be read or parsed is an error.
     pub fn resolve(&self, ctx: &ResolveContext, looked: &mut Looked) -> Result<Option<Resolved>> {
+        // As for FileShape: the env vars that would have moved the file are places looked too.
+        if ctx.path().is_none() {
+            self.file_env.iter().for_each(|v| looked.env(v));
+            self.dir_env.iter().for_each(|(v, _)| looked.env(v));
+        }
         let path = self.local_path(ctx);
         looked.file(&path);
         let Some(text) = read_optional_string(&path)? else {

@@ -57,6 +57,7 @@ async fn github_conforms() {
         .looks_at(&[
             "env GH_TOKEN",
             "env GITHUB_TOKEN",
+            "env GH_CONFIG_DIR",
             "~/.config/gh/hosts.yml",
             "gh auth token",
         ])

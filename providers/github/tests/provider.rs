@@ -183,6 +183,8 @@ async fn gh_that_fails_or_prints_nothing_is_nothing_found() {
         for place in [
             "env GH_TOKEN",
             "env GITHUB_TOKEN",
+            "env GH_CONFIG_DIR",
+            "env XDG_CONFIG_HOME",
             "auth token --hostname github.com",
         ] {
             assert!(msg.contains(place), "{place} not in {msg}");

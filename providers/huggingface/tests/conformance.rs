@@ -46,6 +46,8 @@ async fn huggingface_conforms() {
         .looks_at(&[
             "env HF_TOKEN",
             "env HUGGING_FACE_HUB_TOKEN",
+            "env HF_TOKEN_PATH",
+            "env HF_HOME",
             "~/.cache/huggingface/token",
         ])
         .run()

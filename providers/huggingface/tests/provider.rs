@@ -134,6 +134,9 @@ async fn an_empty_or_blank_token_file_is_nothing_found() {
         for place in [
             "env HF_TOKEN",
             "env HUGGING_FACE_HUB_TOKEN",
+            "env HF_TOKEN_PATH",
+            "env HF_HOME",
+            "env XDG_CACHE_HOME",
             &home.path(DEFAULT_FILE).display().to_string(),
         ] {
             assert!(msg.contains(place), "{place} not in {msg}");

@@ -51,7 +51,7 @@ async fn wandb_conforms() {
                 .canary("canary-wandb-named"),
             "~/etc/netrc",
         )
-        .looks_at(&["env WANDB_API_KEY", "~/.netrc"])
+        .looks_at(&["env WANDB_API_KEY", "env NETRC", "~/.netrc"])
         .run()
         .await;
 }

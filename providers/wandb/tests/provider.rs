@@ -188,6 +188,7 @@ async fn nothing_found_names_the_env_var_and_the_netrc() {
     let home = FixtureHome::new();
     let msg = resolve(&home).await.unwrap_err().to_string();
     assert!(msg.contains("env WANDB_API_KEY"), "{msg}");
+    assert!(msg.contains("env NETRC"), "{msg}");
     assert!(
         msg.contains(&home.path(".netrc").display().to_string()),
         "{msg}"
