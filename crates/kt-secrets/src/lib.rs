@@ -24,8 +24,12 @@ pub use kt_secrets_core::*;
 pub use kt_provider_openai;
 #[cfg(feature = "ssh")]
 pub use kt_provider_ssh;
+#[cfg(feature = "aws")]
+pub use kt_provider_aws;
 #[cfg(feature = "github")]
 pub use kt_provider_github;
+#[cfg(feature = "gcp")]
+pub use kt_provider_gcp;
 #[cfg(feature = "wandb")]
 pub use kt_provider_wandb;
 #[cfg(feature = "azure")]
@@ -49,8 +53,12 @@ pub const ENABLED_PROVIDERS: &[&str] = &[
     "openai",
     #[cfg(feature = "ssh")]
     "ssh",
+    #[cfg(feature = "aws")]
+    "aws",
     #[cfg(feature = "github")]
     "github",
+    #[cfg(feature = "gcp")]
+    "gcp",
     #[cfg(feature = "wandb")]
     "wandb",
     #[cfg(feature = "azure")]

@@ -1,0 +1,87 @@
+//! AWS, in the order the SDKs use: `AWS_ACCESS_KEY_ID` + `AWS_SECRET_ACCESS_KEY` (with
+//! `AWS_SESSION_TOKEN` and the region when set); else the profile `AWS_PROFILE`, then
+//! `AWS_DEFAULT_PROFILE`, else `default`, from the shared credentials and config files
+//! (`AWS_SHARED_CREDENTIALS_FILE`, `AWS_CONFIG_FILE`, else `~/.aws/credentials` and
+//! `~/.aws/config`).
+//!
+//! Only the selected profile leaves the laptop, with what it refers to (`source_profile`
+//! chains, its `sso-session` and `services` sections): shipping the whole files would hand the
+//! pod every other account's keys. The pod gets those sections at `~/.aws/credentials` and
+//! `~/.aws/config`, `AWS_PROFILE` when the profile is not `default`, and the profile's static
+//! keys as env vars when it has them.
+
+mod profiles;
+
+use kt_secrets_core::shapes::{
+    EnvShape, EnvVar, FileShape, FileSpec, Shape, describe, first_found, tag,
+};
+use kt_secrets_core::{Provider, ProviderInfo, ResolveContext, Resolved, Result};
+
+const NAME: &str = "aws";
+
+const SHAPES: &[Shape] = &[
+    Shape::Env(EnvShape {
+        vars: &[
+            EnvVar::same(&["AWS_ACCESS_KEY_ID"], true),
+            EnvVar::same(&["AWS_SECRET_ACCESS_KEY"], true),
+            EnvVar::same(&["AWS_SESSION_TOKEN"], false),
+            // The files carry the region; without them the pod needs it from here.
+            EnvVar::same(&["AWS_REGION"], false),
+            EnvVar::same(&["AWS_DEFAULT_REGION"], false),
+        ],
+    }),
+    Shape::Files(FileShape {
+        dir: ".aws",
+        dir_env: &[],
+        files: &[
+            FileSpec {
+                name: profiles::CREDENTIALS,
+                key: profiles::CREDENTIALS,
+                env: Some("AWS_SHARED_CREDENTIALS_FILE"),
+                target: "~/.aws/credentials",
+                mode: 0o600,
+                primary: true,
+            },
+            FileSpec {
+                name: profiles::CONFIG,
+                key: profiles::CONFIG,
+                env: Some("AWS_CONFIG_FILE"),
+                target: "~/.aws/config",
+                mode: 0o600,
+                primary: true,
+            },
+        ],
+        path_envs: &[],
+    }),
+];
+
+#[derive(Debug)]
+pub struct Aws;
+
+pub const PROVIDER: Aws = Aws;
+
+#[async_trait::async_trait]
+impl Provider for Aws {
+    fn name(&self) -> &str {
+        NAME
+    }
+
+    fn info(&self) -> ProviderInfo {
+        let mut info = describe("AWS access keys, or a profile of the shared files", SHAPES);
+        info.sources
+            .push("profile $AWS_PROFILE | $AWS_DEFAULT_PROFILE | default, from those files".into());
+        info.targets
+            .push("env AWS_PROFILE (when not default)".into());
+        info
+    }
+
+    async fn resolve(&self, ctx: &ResolveContext) -> Result<Resolved> {
+        let found = first_found(NAME, ctx, SHAPES)?;
+        if found.data.contains_key("AWS_ACCESS_KEY_ID") {
+            return Ok(found);
+        }
+        profiles::select(ctx, &found).map_err(|e| tag(NAME, e))
+    }
+}
+
+kt_secrets_core::register_provider!(PROVIDER);

@@ -1,0 +1,255 @@
+//! Profiles of the shared credentials and config files: which sections a profile needs, and
+//! those sections cut from the files as written, so nested `services` values, comments and
+//! spacing reach the pod exactly as the SDKs read them on the laptop.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use ini::{Ini, ParseOption};
+use kt_secrets_core::{Error, Mount, Origin, ResolveContext, Resolved, Result};
+
+pub const CREDENTIALS: &str = "credentials";
+pub const CONFIG: &str = "config";
+
+/// Settings that make the SDKs get credentials some other way than the profile's static
+/// keys; a profile with any of them must not have its keys exported as env vars, which
+/// would win over them in the pod.
+const INDIRECT: &[&str] = &[
+    "role_arn",
+    "web_identity_token_file",
+    "sso_session",
+    "sso_start_url",
+    "credential_process",
+];
+
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Section {
+    Profile(String),
+    SsoSession(String),
+    Services(String),
+}
+
+impl Section {
+    /// What the header `[header]` means in `file`: in credentials every section is a profile;
+    /// in config `[default]`, `[profile name]`, `[sso-session name]` and `[services name]`
+    /// are, and anything else is ignored by the SDKs.
+    fn parse(file: &str, header: &str) -> Option<Section> {
+        if file == CREDENTIALS {
+            return Some(Section::Profile(header.to_owned()));
+        }
+        if header == "default" {
+            return Some(Section::Profile(header.to_owned()));
+        }
+        let (kind, name) = header.split_once(char::is_whitespace)?;
+        let name = name.trim().to_owned();
+        match kind {
+            "profile" => Some(Section::Profile(name)),
+            "sso-session" => Some(Section::SsoSession(name)),
+            "services" => Some(Section::Services(name)),
+            _ => None,
+        }
+    }
+}
+
+/// One of the two files, parsed.
+struct File<'a> {
+    key: &'static str,
+    origin: &'a Origin,
+    text: &'a str,
+    ini: Ini,
+}
+
+impl<'a> File<'a> {
+    fn load(found: &'a Resolved, key: &'static str) -> Result<Option<File<'a>>> {
+        let Some(value) = found.data.get(key) else {
+            return Ok(None);
+        };
+        let origin = &found.origins[key];
+        let err = |detail: String| Error::Parse {
+            what: shown(origin),
+            detail,
+        };
+        let text =
+            std::str::from_utf8(value.expose()).map_err(|_| err("not valid UTF-8".into()))?;
+        // Nested values (`s3 =` then indented lines) are read as plain properties of their
+        // section: the parser's multi-line mode mangles the line after an inline comment, and
+        // no setting read here is ever nested. The pod gets the text as written anyway.
+        let opt = ParseOption {
+            enabled_quote: false,
+            enabled_escape: false,
+            ..ParseOption::default()
+        };
+        // The parser's messages name delimiters and positions only, never the text.
+        let ini = Ini::load_from_str_opt(text, opt).map_err(|e| err(format!("line {e}")))?;
+        Ok(Some(File {
+            key,
+            origin,
+            text,
+            ini,
+        }))
+    }
+
+    fn sections(&self) -> impl Iterator<Item = (Section, &ini::Properties)> {
+        self.ini
+            .iter()
+            .filter_map(|(name, props)| Some((Section::parse(self.key, name?)?, props)))
+    }
+
+    /// The sections in `wanted`, cut from the text as written. Comments and blank lines right
+    /// above a header go with that header's section.
+    fn cut(&self, wanted: &BTreeSet<Section>) -> String {
+        let mut out = String::new();
+        let mut pending = String::new();
+        let mut keep = false;
+        for line in self.text.split_inclusive('\n') {
+            let t = line.trim();
+            if t.is_empty() || t.starts_with('#') || t.starts_with(';') {
+                pending.push_str(line);
+                continue;
+            }
+            if let Some(header) = header(line) {
+                keep = Section::parse(self.key, header).is_some_and(|s| wanted.contains(&s));
+            }
+            if keep {
+                out.push_str(&pending);
+                out.push_str(line);
+            }
+            pending.clear();
+        }
+        if !out.is_empty() && !out.ends_with('\n') {
+            out.push('\n');
+        }
+        out
+    }
+}
+
+/// The name of a section header line, trimmed as the INI parser trims it.
+fn header(line: &str) -> Option<&str> {
+    let rest = line.trim_start().strip_prefix('[')?;
+    Some(rest[..rest.find(']')?].trim())
+}
+
+fn shown(origin: &Origin) -> String {
+    match origin {
+        Origin::File(p) => p.display().to_string(),
+        other => other.to_string(),
+    }
+}
+
+/// The profile the SDKs would use, from the files in `found`, as a pod secret.
+pub fn select(ctx: &ResolveContext, found: &Resolved) -> Result<Resolved> {
+    // Config first: where both files set a key, the credentials file wins, as in the SDKs.
+    let files: Vec<File> = [CONFIG, CREDENTIALS]
+        .into_iter()
+        .filter_map(|k| File::load(found, k).transpose())
+        .collect::<Result<_>>()?;
+    let (profile, from) = ["AWS_PROFILE", "AWS_DEFAULT_PROFILE"]
+        .into_iter()
+        .find_map(|v| ctx.env_nonempty(v).map(|p| (p.to_owned(), Some(v))))
+        .unwrap_or_else(|| ("default".to_owned(), None));
+
+    let settings = |name: &str| {
+        let want = Section::Profile(name.to_owned());
+        let mut m: BTreeMap<&str, (&str, &Origin)> = BTreeMap::new();
+        for f in &files {
+            for (_, props) in f.sections().filter(|(s, _)| *s == want) {
+                m.extend(props.iter().map(|(k, v)| (k, (v, f.origin))));
+            }
+        }
+        m
+    };
+
+    let mut wanted = BTreeSet::new();
+    let mut todo: Vec<(String, Option<String>)> = vec![(profile.clone(), None)];
+    while let Some((name, parent)) = todo.pop() {
+        let section = Section::Profile(name.clone());
+        if !files
+            .iter()
+            .any(|f| f.sections().any(|(s, _)| s == section))
+        {
+            return Err(missing(&files, &name, parent.as_deref(), from));
+        }
+        wanted.insert(section);
+        let s = settings(&name);
+        if let Some((src, _)) = s.get("source_profile")
+            && !wanted.contains(&Section::Profile((*src).to_owned()))
+        {
+            todo.push(((*src).to_owned(), Some(name.clone())));
+        }
+        if let Some((session, _)) = s.get("sso_session") {
+            wanted.insert(Section::SsoSession((*session).to_owned()));
+        }
+        if let Some((services, _)) = s.get("services") {
+            wanted.insert(Section::Services((*services).to_owned()));
+        }
+    }
+
+    let mut r = Resolved::new();
+    for f in files.iter().rev() {
+        let text = f.cut(&wanted);
+        if text.is_empty() {
+            continue;
+        }
+        r.add(f.key, text, f.origin.clone())?;
+        r.mounts.extend(
+            found
+                .mounts
+                .iter()
+                .filter(|m| matches!(m, Mount::File { key, .. } if key == f.key))
+                .cloned(),
+        );
+    }
+
+    let s = settings(&profile);
+    if !INDIRECT.iter().any(|k| s.contains_key(k)) {
+        let keys = [
+            ("aws_access_key_id", "AWS_ACCESS_KEY_ID"),
+            ("aws_secret_access_key", "AWS_SECRET_ACCESS_KEY"),
+            ("aws_session_token", "AWS_SESSION_TOKEN"),
+        ];
+        let has = |k: &str| s.get(k).is_some_and(|(v, _)| !v.is_empty());
+        if has(keys[0].0) && has(keys[1].0) {
+            for (setting, var) in keys {
+                if let Some((v, origin)) = s.get(setting).filter(|(v, _)| !v.is_empty()) {
+                    r.add_env(var, *v, (*origin).clone())?;
+                }
+            }
+        }
+    }
+    if let Some(var) = from
+        && profile != "default"
+    {
+        r.add_env("AWS_PROFILE", profile.as_str(), Origin::Env(var.to_owned()))?;
+    }
+    Ok(r)
+}
+
+fn missing(files: &[File], name: &str, parent: Option<&str>, from: Option<&str>) -> Error {
+    let which = match (parent, from) {
+        (Some(p), _) => format!("profile {name:?}, the source_profile of {p:?},"),
+        (None, Some(var)) => format!("profile {name:?} (from {var})"),
+        (None, None) => format!("profile {name:?}"),
+    };
+    let paths: Vec<String> = files.iter().map(|f| shown(f.origin)).collect();
+    let mut known: Vec<String> = files
+        .iter()
+        .flat_map(File::sections)
+        .filter_map(|(s, _)| match s {
+            Section::Profile(n) => Some(n),
+            _ => None,
+        })
+        .collect();
+    known.sort();
+    known.dedup();
+    Error::Provider {
+        provider: String::new(),
+        message: format!(
+            "{which} is not in {}; profiles there: {}",
+            paths.join(" or "),
+            if known.is_empty() {
+                "none".to_owned()
+            } else {
+                known.join(", ")
+            }
+        ),
+    }
+}
