@@ -7,3 +7,4 @@ pub mod gh;
 pub mod kubeconfig;
 pub mod lambda;
 pub mod netrc;
+pub mod ssh;
