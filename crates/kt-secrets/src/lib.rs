@@ -24,6 +24,8 @@ pub use kt_secrets_core::*;
 pub use kt_provider_openai;
 #[cfg(feature = "ssh")]
 pub use kt_provider_ssh;
+#[cfg(feature = "kubeconfig")]
+pub use kt_provider_kubeconfig;
 #[cfg(feature = "aws")]
 pub use kt_provider_aws;
 #[cfg(feature = "github")]
@@ -53,6 +55,8 @@ pub const ENABLED_PROVIDERS: &[&str] = &[
     "openai",
     #[cfg(feature = "ssh")]
     "ssh",
+    #[cfg(feature = "kubeconfig")]
+    "kubeconfig",
     #[cfg(feature = "aws")]
     "aws",
     #[cfg(feature = "github")]
