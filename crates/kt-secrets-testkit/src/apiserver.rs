@@ -1,9 +1,11 @@
 //! A Kubernetes API server on 127.0.0.1 for tests: `kube-fake-client`'s in-memory API behind a
-//! small HTTP/1 front, with the discovery endpoints `kubectl` needs, a request log, fault
-//! injection and a kubeconfig (bearer-token auth) pointing at it.
+//! small HTTPS/1.1 front, with the discovery endpoints `kubectl` needs, a request log, fault
+//! injection and a kubeconfig (bearer-token auth, the server's CA) pointing at it.
 //!
-//! Clients reach it through the real `kube` stack (config loading, auth header, hyper over TCP),
-//! so what the tests see is what a cluster would see on the wire, minus TLS.
+//! Clients reach it through the real `kube` stack (config loading, TLS verification, auth
+//! header, hyper over TCP), so what the tests see is what a cluster would see on the wire.
+//! TLS is not decoration: kubectl (client-go) sends bearer tokens only over TLS. A fresh CA
+//! and server certificate (for `127.0.0.1` and `localhost`) are made per server.
 //!
 //! ```no_run
 //! # async fn demo() {
@@ -25,6 +27,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
+use base64::Engine;
 use bytes::Bytes;
 use http::{Method, Request, Response, StatusCode, header};
 use http_body_util::{BodyExt, Full};
@@ -38,8 +41,10 @@ use k8s_openapi::apimachinery::pkg::version::Info;
 use kube::config::{
     AuthInfo, Cluster, Context, Kubeconfig, NamedAuthInfo, NamedCluster, NamedContext,
 };
+use rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
 use tokio::net::TcpListener;
 use tokio::task::{JoinHandle, JoinSet};
+use tokio_rustls::TlsAcceptor;
 
 /// Name of the context (and cluster and user) in the written kubeconfig.
 pub const CONTEXT: &str = "kt-loopback";
@@ -181,6 +186,7 @@ struct State {
     backend: kube::Client,
     token: String,
     addr: SocketAddr,
+    ca_pem: String,
     log: Mutex<Vec<LoggedRequest>>,
     faults: Mutex<Vec<FaultRule>>,
     served: AtomicU64,
@@ -231,10 +237,12 @@ impl ApiServer {
         let addr = listener
             .local_addr()
             .expect("local address of the listener");
+        let (acceptor, ca_pem) = make_tls();
         let state = Arc::new(State {
             backend,
             token: options.token.clone(),
             addr,
+            ca_pem,
             log: Mutex::new(Vec::new()),
             faults: Mutex::new(Vec::new()),
             served: AtomicU64::new(0),
@@ -246,11 +254,12 @@ impl ApiServer {
         let kubeconfig = dir.path().join("kubeconfig");
         write_kubeconfig(
             &kubeconfig,
-            &format!("http://{addr}"),
+            &format!("https://{addr}"),
+            &state.ca_pem,
             &options.namespace,
             &options.token,
         );
-        let accept = tokio::spawn(accept_loop(listener, Arc::clone(&state)));
+        let accept = tokio::spawn(accept_loop(listener, acceptor, Arc::clone(&state)));
         ApiServer {
             state,
             dir,
@@ -260,9 +269,14 @@ impl ApiServer {
         }
     }
 
-    /// `http://127.0.0.1:<port>`.
+    /// `https://127.0.0.1:<port>`.
     pub fn url(&self) -> String {
-        format!("http://{}", self.state.addr)
+        format!("https://{}", self.state.addr)
+    }
+
+    /// PEM of the CA that signed the server's certificate (also in the kubeconfig).
+    pub fn ca_pem(&self) -> &str {
+        &self.state.ca_pem
     }
 
     pub fn addr(&self) -> SocketAddr {
@@ -279,7 +293,7 @@ impl ApiServer {
     /// namespace and token; a wrong token makes every request fail with 401.
     pub fn write_kubeconfig(&self, file_name: &str, namespace: &str, token: &str) -> PathBuf {
         let path = self.dir.path().join(file_name);
-        write_kubeconfig(&path, &self.url(), namespace, token);
+        write_kubeconfig(&path, &self.url(), &self.state.ca_pem, namespace, token);
         path
     }
 
@@ -372,12 +386,15 @@ pub fn install_crypto_provider() {
     let _ = rustls::crypto::ring::default_provider().install_default();
 }
 
-fn write_kubeconfig(path: &Path, server: &str, namespace: &str, token: &str) {
+fn write_kubeconfig(path: &Path, server: &str, ca_pem: &str, namespace: &str, token: &str) {
     let kc = Kubeconfig {
         clusters: vec![NamedCluster {
             name: CONTEXT.to_owned(),
             cluster: Some(Cluster {
                 server: Some(server.to_owned()),
+                certificate_authority_data: Some(
+                    base64::engine::general_purpose::STANDARD.encode(ca_pem),
+                ),
                 ..Default::default()
             }),
             ..Default::default()
@@ -411,7 +428,50 @@ fn write_kubeconfig(path: &Path, server: &str, namespace: &str, token: &str) {
         .unwrap_or_else(|e| panic!("write kubeconfig {}: {e}", path.display()));
 }
 
-async fn accept_loop(listener: TcpListener, state: Arc<State>) {
+/// A fresh CA and a server certificate it signed for 127.0.0.1 and localhost, as a TLS
+/// acceptor and the CA's PEM.
+fn make_tls() -> (TlsAcceptor, String) {
+    use rcgen::{
+        BasicConstraints, CertificateParams, CertifiedIssuer, DnType, ExtendedKeyUsagePurpose,
+        IsCa, KeyPair, KeyUsagePurpose,
+    };
+    let mut ca_params = CertificateParams::new(Vec::<String>::new()).expect("CA parameters");
+    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    ca_params
+        .distinguished_name
+        .push(DnType::CommonName, "kt-secrets loopback CA");
+    ca_params.key_usages = vec![
+        KeyUsagePurpose::KeyCertSign,
+        KeyUsagePurpose::CrlSign,
+        KeyUsagePurpose::DigitalSignature,
+    ];
+    let ca_key = KeyPair::generate().expect("CA key");
+    let ca = CertifiedIssuer::self_signed(ca_params, ca_key).expect("CA certificate");
+
+    let mut params = CertificateParams::new(vec!["127.0.0.1".to_owned(), "localhost".to_owned()])
+        .expect("server certificate parameters");
+    params
+        .distinguished_name
+        .push(DnType::CommonName, "kt-secrets loopback API server");
+    params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
+    let key = KeyPair::generate().expect("server key");
+    let cert = params.signed_by(&key, &ca).expect("server certificate");
+
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .expect("TLS versions")
+        .with_no_client_auth()
+        .with_single_cert(
+            vec![cert.der().clone()],
+            PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der())),
+        )
+        .expect("TLS server configuration");
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    (TlsAcceptor::from(Arc::new(config)), ca.pem())
+}
+
+async fn accept_loop(listener: TcpListener, acceptor: TlsAcceptor, state: Arc<State>) {
     // Connections live in this set, so aborting the accept task closes them all.
     let mut conns = JoinSet::new();
     loop {
@@ -419,7 +479,11 @@ async fn accept_loop(listener: TcpListener, state: Arc<State>) {
             accepted = listener.accept() => {
                 let Ok((stream, _)) = accepted else { continue };
                 let state = Arc::clone(&state);
+                let acceptor = acceptor.clone();
                 conns.spawn(async move {
+                    // Handshakes run here, not in the accept loop, so one slow client does not
+                    // hold up the others; a failed one just drops the connection.
+                    let Ok(stream) = acceptor.accept(stream).await else { return };
                     let svc = service_fn(move |req| handle(Arc::clone(&state), req));
                     // A client hanging up mid-request is normal here (timeouts are tested).
                     let _ = hyper::server::conn::http1::Builder::new()
@@ -674,7 +738,8 @@ mod tests {
     #[tokio::test]
     async fn serves_the_api_through_the_kubeconfig_and_logs_requests() {
         let server = ApiServer::start().await;
-        assert!(server.url().starts_with("http://127.0.0.1:"));
+        assert!(server.url().starts_with("https://127.0.0.1:"));
+        assert!(server.ca_pem().starts_with("-----BEGIN CERTIFICATE-----"));
         let api: Api<ConfigMap> = Api::default_namespaced(server.client().await);
         api.create(&PostParams::default(), &config_map("a"))
             .await
