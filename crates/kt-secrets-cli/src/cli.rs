@@ -1,0 +1,304 @@
+//! The command line: every command, flag and help text.
+
+use std::path::PathBuf;
+
+use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
+
+const ABOUT: &str = "Local credentials and explicit values as Kubernetes Secrets, mounted into pods \
+the way their SDKs expect";
+
+const LONG_ABOUT: &str = "\
+Local credentials (AWS, GCP, SSH, Hugging Face, OpenAI, ...) or explicit values become Kubernetes \
+Secrets, and pods get exactly the env vars and files their SDKs look for.
+
+Secret objects are named kt.secret.<owner>.<name>, as Kubetorch names them; the owner is \
+$KT_USERNAME, else `global`. The cluster is the one of --kubeconfig / --context, else of \
+$KUBECONFIG or ~/.kube/config.
+
+Values never reach the terminal or the logs, with two exceptions you ask for: `describe --show`, \
+and the Secret manifests printed by `create --dry-run`, `create -o` and `render`, which carry \
+the values base64-encoded because they are meant for `kubectl apply -f -`.
+
+Exit status: 0 on success, 1 when something failed, 2 when the command line is wrong.";
+
+const AFTER_HELP: &str = "\
+Examples:
+  # What a pod would get from your OpenAI key, with no cluster:
+  OPENAI_API_KEY=sk-demo kt-secrets render --secret openai --dry-run
+  # Store your AWS credentials in the cluster, replacing older ones:
+  kt-secrets create --provider aws --override
+  # A secret from a dotenv file, then a GPU pod that mounts it and your Hugging Face token:
+  kt-secrets create my-app --from-env-file .env
+  kt-secrets render --secret my-app --secret huggingface --gpus 1 | kubectl apply -f -";
+
+const GLOBAL: &str = "Global options";
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "kt-secrets",
+    version,
+    about = ABOUT,
+    long_about = LONG_ABOUT,
+    after_help = AFTER_HELP,
+    propagate_version = true,
+    max_term_width = 100
+)]
+pub struct Cli {
+    /// Kubeconfig file to use instead of $KUBECONFIG or ~/.kube/config.
+    #[arg(long, global = true, value_name = "PATH", help_heading = GLOBAL)]
+    pub kubeconfig: Option<PathBuf>,
+
+    /// Kubeconfig context to use instead of the current one.
+    #[arg(long, global = true, value_name = "NAME", help_heading = GLOBAL)]
+    pub context: Option<String>,
+
+    /// Log what is done to stderr (-v steps, -vv details and API requests, -vvv everything of
+    /// kt-secrets). Logs name secrets, keys, files and env vars, never values.
+    #[arg(short, long, global = true, action = ArgAction::Count, help_heading = GLOBAL)]
+    pub verbose: u8,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// List the providers (built in and from plugins): where each looks and what the pod gets.
+    #[command(long_about = "\
+List the providers: the built-in ones and those loaded from plugins ($KT_SECRETS_PLUGIN_PATH, \
+~/.config/kt-secrets/plugins). For each: where it looks on this machine, first match wins, and \
+what the pod gets. A plugin that fails to load is reported as a warning on stderr.")]
+    Providers(ProvidersArgs),
+
+    /// Create or update a Secret from a provider, a path, env vars, literals or a dotenv file.
+    #[command(long_about = "\
+Create a Secret, or update it: an existing Secret with the same data is left alone; one with \
+different data is replaced only with --override, else the command fails naming the keys that \
+differ. Give one source: --provider (optionally with --path, a directory the provider reads \
+instead of its default), --path, --env, or values (--from-literal and --from-env-file, which \
+combine). Keys that are env var names become env vars in the pod; other keys become files under \
+/secrets/<name>/.
+
+With --dry-run, nothing is contacted: the Secret manifest is printed (yaml unless -o json), \
+ready for `kubectl apply -f -`.")]
+    Create(CreateArgs),
+
+    /// List Secrets of a namespace or of all namespaces.
+    #[command(
+        long_about = "List Secrets of a namespace (-n, else the context's) or of all namespaces \
+(-A). Table output shows names, providers, mount types and keys; -o json and -o yaml print the \
+Secret objects as kubectl would, without their data."
+    )]
+    List(ListArgs),
+
+    /// Show a Secret's keys, sizes, mounts, provider and where each key came from.
+    #[command(long_about = "\
+Show a Secret: its Kubernetes object, provider, and for each key its size, where it appears in \
+the pod, and where its value came from. NAME is the Secret's name or its Kubernetes object name. \
+Values are shown only with --show.")]
+    Describe(DescribeArgs),
+
+    /// Delete Secrets by name or by name prefix; asks first unless -y.
+    Delete(DeleteArgs),
+
+    /// Print the Secret manifests and the Pod that mounts them, as a v1 List.
+    #[command(long_about = "\
+Print a v1 List: the Secret manifests, then the Pod that mounts them, ready for \
+`kubectl apply -f -`. Each --secret is a provider name (resolved from this machine's \
+credentials) or the name of a Secret already in the cluster (referred to, not printed). \
+Without --dry-run, the provider secrets are created or updated in the cluster first. With \
+--dry-run, no cluster is contacted, so only providers can be named.
+
+Files are mounted one by one (subPath), so the image's own files in the same directories stay \
+visible; the pod carries each secret's content hash in an annotation.")]
+    Render(RenderArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TableOrJson {
+    Table,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ManifestFormat {
+    Yaml,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ListFormat {
+    Table,
+    Json,
+    Yaml,
+}
+
+#[derive(Debug, Args)]
+pub struct ProvidersArgs {
+    /// Output format.
+    #[arg(short, long, value_enum, default_value_t = TableOrJson::Table)]
+    pub output: TableOrJson,
+}
+
+#[derive(Debug, Args)]
+#[command(group = clap::ArgGroup::new("source").required(true).multiple(true)
+    .args(["provider", "path", "env", "from_literal", "from_env_file"]))]
+pub struct CreateArgs {
+    /// Secret name (lowercase; `_` becomes `-`). Defaults to the provider's name with
+    /// --provider, or to the provider whose default directory --path names.
+    #[arg(required_unless_present_any = ["provider", "path"])]
+    pub name: Option<String>,
+
+    /// A provider's credentials from this machine (see `kt-secrets providers`).
+    #[arg(long, value_name = "P", conflicts_with_all = ["env", "from_literal", "from_env_file"])]
+    pub provider: Option<String>,
+
+    /// A file or directory (binary-safe; files mount under /secrets/<name>/), or with
+    /// --provider the directory that provider reads instead of its default.
+    #[arg(long, value_name = "PATH", conflicts_with_all = ["env", "from_literal", "from_env_file"])]
+    pub path: Option<PathBuf>,
+
+    /// Key KEY (and container env var KEY) from local env var LOCAL_VAR. Repeatable.
+    #[arg(long = "env", value_name = "KEY=LOCAL_VAR", conflicts_with_all = ["from_literal", "from_env_file"])]
+    pub env: Vec<String>,
+
+    /// Key KEY with value VALUE. Repeatable. Note that the value is visible to other local users
+    /// in the process list and may land in your shell history; prefer --env or --from-env-file.
+    #[arg(long, value_name = "KEY=VALUE")]
+    pub from_literal: Vec<String>,
+
+    /// Keys and values from a dotenv file: comments, `export`, single and double quotes,
+    /// multi-line quoted values. `$VAR` expands in unquoted and double-quoted values, as in
+    /// docker compose; single-quote a value to keep a literal `$`.
+    #[arg(long, value_name = "FILE")]
+    pub from_env_file: Option<PathBuf>,
+
+    /// Namespace (default: the kubeconfig context's).
+    #[arg(short, long, value_name = "NS")]
+    pub namespace: Option<String>,
+
+    /// Replace an existing Secret whose data differs.
+    #[arg(long = "override")]
+    pub override_existing: bool,
+
+    /// Print the Secret manifest; contact no cluster.
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Print the Secret manifest in this format (default with --dry-run: yaml).
+    #[arg(short, long, value_enum)]
+    pub output: Option<ManifestFormat>,
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Namespace (default: the kubeconfig context's).
+    #[arg(short, long, value_name = "NS", conflicts_with = "all_namespaces")]
+    pub namespace: Option<String>,
+
+    /// List Secrets of every namespace.
+    #[arg(short = 'A', long)]
+    pub all_namespaces: bool,
+
+    /// Only Secrets whose name starts with P.
+    #[arg(long, value_name = "P")]
+    pub prefix: Option<String>,
+
+    /// Output format.
+    #[arg(short, long, value_enum, default_value_t = ListFormat::Table)]
+    pub output: ListFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct DescribeArgs {
+    /// Secret name or Kubernetes object name.
+    pub name: String,
+
+    /// Namespace (default: the kubeconfig context's).
+    #[arg(short, long, value_name = "NS")]
+    pub namespace: Option<String>,
+
+    /// Also print the values. They go to stdout: mind your terminal's scrollback.
+    #[arg(long)]
+    pub show: bool,
+}
+
+#[derive(Debug, Args)]
+#[command(group = clap::ArgGroup::new("what").required(true).multiple(true).args(["names", "prefix"]))]
+pub struct DeleteArgs {
+    /// Secret names or Kubernetes object names.
+    #[arg(value_name = "NAME")]
+    pub names: Vec<String>,
+
+    /// Every Secret of yours (object kt.secret.<owner>.*) whose name starts with P; other
+    /// owners' and other tools' Secrets are never deleted by prefix.
+    #[arg(long, value_name = "P")]
+    pub prefix: Option<String>,
+
+    /// Namespace (default: the kubeconfig context's).
+    #[arg(short, long, value_name = "NS")]
+    pub namespace: Option<String>,
+
+    /// Do not ask for confirmation.
+    #[arg(short, long)]
+    pub yes: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RenderArgs {
+    /// A provider name, or the name of a Secret in the cluster. Repeatable.
+    #[arg(long = "secret", value_name = "NAME_OR_PROVIDER")]
+    pub secrets: Vec<String>,
+
+    /// Container image.
+    #[arg(long, value_name = "IMG", default_value = kt_secrets_kube::compute::DEFAULT_IMAGE)]
+    pub image: String,
+
+    /// CPU request, as a Kubernetes quantity (1, 0.5, 500m).
+    #[arg(long, value_name = "C")]
+    pub cpus: Option<String>,
+
+    /// Memory request, as a Kubernetes quantity (512Mi, 4Gi).
+    #[arg(long, value_name = "M")]
+    pub memory: Option<String>,
+
+    /// GPUs, as a nvidia.com/gpu limit.
+    #[arg(long, value_name = "G")]
+    pub gpus: Option<u32>,
+
+    /// A plain (not secret) env var of the container. Repeatable.
+    #[arg(long = "env", value_name = "K=V")]
+    pub env: Vec<String>,
+
+    /// Namespace of the pod and its secrets (default: the kubeconfig context's; none with
+    /// --dry-run).
+    #[arg(short, long, value_name = "NS")]
+    pub namespace: Option<String>,
+
+    /// Pod name.
+    #[arg(long, value_name = "NAME", default_value = kt_secrets_kube::compute::DEFAULT_NAME)]
+    pub name: String,
+
+    /// The container's home directory: what `~` means in mount paths.
+    #[arg(long, value_name = "DIR", default_value = kt_secrets_core::DEFAULT_CONTAINER_HOME)]
+    pub container_home: String,
+
+    /// Contact no cluster: providers only, nothing applied.
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Output format.
+    #[arg(short, long, value_enum, default_value_t = ManifestFormat::Yaml)]
+    pub output: ManifestFormat,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,124 @@
+//! Errors as the user sees them: one `error: …` line, then one `  caused by: …` line per cause,
+//! and the exit status that goes with them.
+
+use std::fmt;
+
+/// A command's failure and its exit status: 2 for a wrong command line, 1 for anything else.
+#[derive(Debug)]
+pub struct Failure {
+    pub error: anyhow::Error,
+    pub usage: bool,
+}
+
+impl Failure {
+    pub fn usage(msg: impl fmt::Display) -> Self {
+        Failure {
+            error: anyhow::anyhow!("{msg}"),
+            usage: true,
+        }
+    }
+
+    pub fn exit_code(&self) -> u8 {
+        if self.usage { 2 } else { 1 }
+    }
+}
+
+impl<E: Into<anyhow::Error>> From<E> for Failure {
+    fn from(e: E) -> Self {
+        let error = e.into();
+        let usage = is_usage(&error);
+        Failure { error, usage }
+    }
+}
+
+/// Errors that only a different command line can fix: names, keys and env vars given as
+/// arguments, sources that are missing or combined, unknown providers, compute settings.
+fn is_usage(e: &anyhow::Error) -> bool {
+    use kt_secrets_core::Error as E;
+    use kt_secrets_kube::compute::ComputeError as C;
+    e.chain().any(|c| {
+        // The store wraps core errors transparently; look through it.
+        let core = c.downcast_ref::<E>().or_else(|| match c.downcast_ref() {
+            Some(kt_secrets_kube::Error::Core(e)) => Some(e),
+            _ => None,
+        });
+        if let Some(e) = core {
+            return matches!(
+                e,
+                E::NoSource { .. }
+                    | E::MultipleSources { .. }
+                    | E::NameRequired { .. }
+                    | E::InvalidName { .. }
+                    | E::InvalidKey { .. }
+                    | E::InvalidEnvVar { .. }
+                    | E::UnknownProvider { .. }
+            );
+        }
+        if let Some(e) = c.downcast_ref::<C>() {
+            return matches!(e, C::NeedsCluster { .. } | C::InvalidSetting { .. });
+        }
+        false
+    })
+}
+
+/// The lines printed for `e`. A cause whose text its parent already quotes is skipped, so
+/// each piece of information appears once.
+pub fn lines(e: &anyhow::Error) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut prev = String::new();
+    for (i, c) in e.chain().enumerate() {
+        let text = c.to_string();
+        if i > 0 && (text.is_empty() || prev.contains(&text)) {
+            continue;
+        }
+        out.push(if i == 0 {
+            format!("error: {text}")
+        } else {
+            format!("  caused by: {text}")
+        });
+        prev = text;
+    }
+    out
+}
+
+pub fn print(f: &Failure) {
+    let mut s = lines(&f.error).join("\n");
+    s.push('\n');
+    eprint!("{s}");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use anyhow::Context;
+
+    #[test]
+    fn one_line_per_cause_without_repeats() {
+        let io = std::io::Error::new(std::io::ErrorKind::PermissionDenied, "permission denied");
+        let e = Err::<(), _>(io)
+            .context("cannot read /x/.env")
+            .context("cannot create secret app")
+            .unwrap_err();
+        assert_eq!(
+            lines(&e),
+            vec![
+                "error: cannot create secret app",
+                "  caused by: cannot read /x/.env",
+                "  caused by: permission denied"
+            ]
+        );
+        // thiserror messages that embed their source are not repeated.
+        let core = kt_secrets_core::read_file(std::path::Path::new("/nonexistent/kt")).unwrap_err();
+        let e = anyhow::Error::from(core).context("cannot create secret app");
+        assert_eq!(lines(&e).len(), 2, "{:?}", lines(&e));
+    }
+
+    #[test]
+    fn usage_errors_exit_2() {
+        let f: Failure = kt_secrets_core::Error::NameRequired { context: None }.into();
+        assert_eq!(f.exit_code(), 2);
+        let f: Failure = anyhow::anyhow!("connection refused").into();
+        assert_eq!(f.exit_code(), 1);
+        assert_eq!(Failure::usage("bad flag").exit_code(), 2);
+    }
+}
