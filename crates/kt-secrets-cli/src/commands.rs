@@ -1,7 +1,7 @@
 //! What each command does.
 
 use std::collections::BTreeSet;
-use std::io::{BufRead, Write};
+use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
 
 use anyhow::Context;
@@ -594,12 +594,13 @@ fn confirm(question: &str) -> Result<bool> {
     write!(err, "{question} [y/N] ").context("cannot write to stderr")?;
     err.flush().context("cannot write to stderr")?;
     let mut answer = String::new();
-    if std::io::stdin()
+    let stdin = std::io::stdin();
+    stdin
         .lock()
         .read_line(&mut answer)
-        .context("cannot read the answer from stdin")?
-        == 0
-    {
+        .context("cannot read the answer from stdin")?;
+    // A terminal echoes the answer and its newline; a pipe does not.
+    if !stdin.is_terminal() {
         writeln!(err).ok();
     }
     Ok(matches!(

@@ -31,17 +31,29 @@ impl<E: Into<anyhow::Error>> From<E> for Failure {
     }
 }
 
+/// The core error a store error wraps, if it does.
+fn store_core(e: &kt_secrets_kube::Error) -> Option<&kt_secrets_core::Error> {
+    match e {
+        kt_secrets_kube::Error::Core(e) => Some(e),
+        _ => None,
+    }
+}
+
 /// Errors that only a different command line can fix: names, keys and env vars given as
 /// arguments, sources that are missing or combined, unknown providers, compute settings.
 fn is_usage(e: &anyhow::Error) -> bool {
     use kt_secrets_core::Error as E;
     use kt_secrets_kube::compute::ComputeError as C;
     e.chain().any(|c| {
-        // The store wraps core errors transparently; look through it.
-        let core = c.downcast_ref::<E>().or_else(|| match c.downcast_ref() {
-            Some(kt_secrets_kube::Error::Core(e)) => Some(e),
-            _ => None,
-        });
+        // The store and Compute wrap core errors transparently; look through them.
+        let core = c
+            .downcast_ref::<E>()
+            .or_else(|| c.downcast_ref().and_then(store_core))
+            .or_else(|| match c.downcast_ref::<C>() {
+                Some(C::Secret(e)) => Some(e),
+                Some(C::Store(e)) => store_core(e),
+                _ => None,
+            });
         if let Some(e) = core {
             return matches!(
                 e,
