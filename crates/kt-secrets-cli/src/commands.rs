@@ -6,7 +6,10 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use k8s_openapi::api::core::v1::Secret as KubeSecret;
-use kt_secrets::{Mount, ProviderOrigin, Registry, ResolveContext, Secret, SecretValue};
+use kt_secrets::{
+    GENERIC_MOUNT_ROOT, Mount, Origin, ProviderOrigin, Registry, ResolveContext, Resolved, Secret,
+    SecretValue,
+};
 use kt_secrets_kube::compute::Compute;
 use kt_secrets_kube::manifest;
 use kt_secrets_kube::{DeleteOutcome, ListOptions, SecretInfo, SecretStore};
@@ -157,46 +160,71 @@ fn pairs(flag: &str, args: &[String], echo: bool) -> Result<Vec<(String, String)
 }
 
 async fn build_secret(env: &Env, a: &CreateArgs, registry: Registry) -> Result<Secret> {
-    let mut b = Secret::builder()
-        .registry(registry)
-        .context(env.ctx.clone())
-        .override_existing(a.override_existing);
-    if let Some(n) = &a.name {
-        b = b.name(n);
-    }
-    if let Some(p) = &a.provider {
-        b = b.provider(p);
-    }
-    if let Some(p) = &a.path {
-        b = b.path(p);
-    }
-    if !a.env.is_empty() {
-        b = b.env_vars(pairs("--env", &a.env, true)?);
-    }
-    if !a.from_literal.is_empty() || a.from_env_file.is_some() {
-        let mut values = pairs("--from-literal", &a.from_literal, false)?;
-        if let Some(file) = &a.from_env_file {
-            let from_file = crate::envfile::read(file)?;
-            if from_file.is_empty() {
-                return Err(anyhow::anyhow!("env file {} has no entries", file.display()).into());
-            }
-            for (k, v) in from_file {
-                if values.iter().any(|(lk, _)| *lk == k) {
-                    return Err(Failure::usage(format!(
-                        "key {k} is given by --from-literal and by {}",
-                        file.display()
-                    )));
-                }
-                values.push((k, v));
-            }
+    let secret = if !a.from_literal.is_empty() || a.from_env_file.is_some() {
+        let name = a.name.as_deref().ok_or_else(|| {
+            Failure::usage("a secret from --from-literal or --from-env-file needs a NAME")
+        })?;
+        values_secret(name, a)?.with_override(a.override_existing)
+    } else {
+        let mut b = Secret::builder()
+            .registry(registry)
+            .context(env.ctx.clone())
+            .override_existing(a.override_existing);
+        if let Some(n) = &a.name {
+            b = b.name(n);
         }
-        b = b.values(values.into_iter().map(|(k, v)| (k, SecretValue::from(v))));
-    }
-    let secret = b.build().await?;
+        if let Some(p) = &a.provider {
+            b = b.provider(p);
+        }
+        if let Some(p) = &a.path {
+            b = b.path(p);
+        }
+        if !a.env.is_empty() {
+            b = b.env_vars(pairs("--env", &a.env, true)?);
+        }
+        b.build().await?
+    };
     Ok(match &a.namespace {
         Some(ns) => secret.with_namespace(ns),
         None => secret,
     })
+}
+
+/// `--from-literal` and `--from-env-file` values, mounted like kubetorch's `from_values` (env
+/// var names as env vars, other keys as files under `/secrets/<name>/`), each key remembering
+/// whether it came from the command line or from the file.
+fn values_secret(name: &str, a: &CreateArgs) -> Result<Secret> {
+    let norm = kt_secrets::normalize_name(name)?;
+    let mut r = Resolved::new();
+    let mut add = |k: String, v: String, origin: Origin| -> Result<()> {
+        let mount = if kt_secrets::is_env_var_name(&k) {
+            Mount::env(&k, &k)
+        } else {
+            Mount::file(&k, format!("{GENERIC_MOUNT_ROOT}/{norm}/{k}"), 0o644)
+        };
+        r.add(k, SecretValue::from(v), origin)?;
+        r.mounts.push(mount);
+        Ok(())
+    };
+    for (k, v) in pairs("--from-literal", &a.from_literal, false)? {
+        add(k, v, Origin::Literal)?;
+    }
+    if let Some(file) = &a.from_env_file {
+        let entries = crate::envfile::read(file)?;
+        if entries.is_empty() {
+            return Err(anyhow::anyhow!("env file {} has no entries", file.display()).into());
+        }
+        for (k, v) in entries {
+            add(k, v, Origin::File(file.clone())).map_err(|f| match f.error.downcast_ref() {
+                Some(kt_secrets::Error::DuplicateKey { key }) => Failure::usage(format!(
+                    "key {key} is given by --from-literal and by {}",
+                    file.display()
+                )),
+                _ => f,
+            })?;
+        }
+    }
+    Ok(Secret::from_parts(&norm, None, r)?)
 }
 
 fn print_manifest(secret: &Secret, owner: &str, format: ManifestFormat) -> Result<()> {

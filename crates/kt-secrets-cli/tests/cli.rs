@@ -652,6 +652,33 @@ fn create_from_every_source() {
     );
     assert_eq!(backend_value(&cluster, &ns, obj, "PEM"), pem.as_bytes());
     assert_eq!(backend_value(&cluster, &ns, obj, "EXTRA"), b"1");
+    let r = run(kt().args(["describe", "env-file"])).ok().quiet();
+    let env_file = home.path("app.env").display().to_string();
+    let line = |key: &str| {
+        r.stdout
+            .lines()
+            .find(|l| l.starts_with(&format!("{key} ")))
+            .unwrap_or_else(|| panic!("no row for {key}:\n{}", r.stdout))
+            .to_owned()
+    };
+    assert!(
+        line("PLAIN").ends_with(&format!("file {env_file}")),
+        "{}",
+        r.stdout
+    );
+    assert!(line("EXTRA").ends_with("literal value"), "{}", r.stdout);
+    let r = run(kt()
+        .args([
+            "create",
+            "dup",
+            "--from-literal",
+            "PLAIN=1",
+            "--from-env-file",
+        ])
+        .arg(home.path("app.env")))
+    .fails(2);
+    assert!(r.stderr.contains("key PLAIN"), "{}", r.stderr);
+
     let r = run(kt().args(["describe", "env-file", "--show"])).ok();
     assert!(
         r.stdout.contains(&format!(
