@@ -33,7 +33,15 @@ pub fn parse(text: &str) -> anyhow::Result<Vec<(String, String)>> {
                 // Where the failing entry starts; the entry itself may hold a value.
                 let line_no = text
                     .match_indices(line.as_str())
-                    .find(|(at, _)| *at == 0 || text.as_bytes()[at - 1] == b'\n')
+                    .find(|(at, _)| {
+                        let end = at + line.len();
+                        let starts = *at == 0 || text.as_bytes()[at - 1] == b'\n';
+                        let ends = end == text.len()
+                            || line.ends_with('\n')
+                            || text[end..].starts_with('\n')
+                            || text[end..].starts_with("\r\n");
+                        starts && ends
+                    })
                     .map(|(at, _)| text[..at].matches('\n').count() + 1);
                 let unterminated = line.contains(['"', '\'']) && col >= line.trim_end().len();
                 let what = if unterminated {
@@ -118,6 +126,9 @@ file.name=x
             e.contains("line 2") && e.contains("quote") && !e.contains("canary"),
             "{e}"
         );
+        // The failing entry is found at a line start, not inside an earlier value.
+        let e = format!("{:#}", parse("A=\"x\nbroken\"\nbroken\n").unwrap_err());
+        assert!(e.contains("line 3"), "{e}");
         let e = format!("{:#}", parse("A=1\nA=canary-envfile-value\n").unwrap_err());
         assert!(e.contains("key A") && !e.contains("canary"), "{e}");
     }
