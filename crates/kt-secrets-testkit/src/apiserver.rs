@@ -20,6 +20,7 @@
 //! # }
 //! ```
 
+use std::collections::BTreeMap;
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -34,8 +35,12 @@ use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
+use k8s_openapi::api::core::v1::{
+    ConfigMap, Namespace, NamespaceStatus, Pod, Secret as KubeSecret, ServiceAccount,
+};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{
     APIGroupList, APIResource, APIResourceList, APIVersions, ServerAddressByClientCIDR, Status,
+    Time,
 };
 use k8s_openapi::apimachinery::pkg::version::Info;
 use kube::config::{
@@ -184,6 +189,9 @@ impl Default for ApiServerOptions {
 
 struct State {
     backend: kube::Client,
+    /// The in-memory API cannot serve the cluster-scoped namespace paths, so the front keeps
+    /// namespaces itself.
+    namespaces: Mutex<BTreeMap<String, Namespace>>,
     token: String,
     addr: SocketAddr,
     ca_pem: String,
@@ -238,8 +246,14 @@ impl ApiServer {
             .local_addr()
             .expect("local address of the listener");
         let (acceptor, ca_pem) = make_tls();
+        let namespaces = ["default", "kube-system", options.namespace.as_str()]
+            .into_iter()
+            .enumerate()
+            .map(|(i, name)| (name.to_owned(), new_namespace(name, i as u64 + 1)))
+            .collect();
         let state = Arc::new(State {
             backend,
+            namespaces: Mutex::new(namespaces),
             token: options.token.clone(),
             addr,
             ca_pem,
@@ -552,6 +566,10 @@ async fn respond(
         (&Method::GET, "/api" | "/api/") => json_reply(StatusCode::OK, &api_versions(state.addr)),
         (&Method::GET, "/apis" | "/apis/") => json_reply(StatusCode::OK, &APIGroupList::default()),
         (&Method::GET, "/api/v1" | "/api/v1/") => json_reply(StatusCode::OK, &core_resources()),
+        _ if namespace_route(path).is_some() => {
+            let route = namespace_route(path).unwrap_or(NamespaceRoute::Collection);
+            namespaces(state, req, method, route).await
+        }
         _ if path.starts_with("/api/v1/") || path.starts_with("/apis/") => {
             forward(state, req, method, path, query).await
         }
@@ -560,6 +578,120 @@ async fn respond(
     match fault_status {
         Some((code, true)) => (fault_reply(code), true),
         _ => (reply, fault.is_some()),
+    }
+}
+
+enum NamespaceRoute {
+    Collection,
+    One(String),
+}
+
+/// `/api/v1/namespaces` and `/api/v1/namespaces/<name>`; deeper paths are namespaced resources.
+fn namespace_route(path: &str) -> Option<NamespaceRoute> {
+    let rest = path.strip_prefix("/api/v1/namespaces")?;
+    match rest.trim_end_matches('/') {
+        "" => Some(NamespaceRoute::Collection),
+        one => {
+            let name = one.strip_prefix('/')?;
+            (!name.contains('/')).then(|| NamespaceRoute::One(name.to_owned()))
+        }
+    }
+}
+
+fn new_namespace(name: &str, version: u64) -> Namespace {
+    let mut ns = Namespace {
+        status: Some(NamespaceStatus {
+            phase: Some("Active".to_owned()),
+            ..Default::default()
+        }),
+        ..Default::default()
+    };
+    ns.metadata.name = Some(name.to_owned());
+    ns.metadata.uid = Some(format!("kt-loopback-namespace-{version}"));
+    ns.metadata.resource_version = Some(version.to_string());
+    ns.metadata.creation_timestamp = Some(Time(k8s_openapi::jiff::Timestamp::now()));
+    ns
+}
+
+async fn namespaces(
+    state: &State,
+    req: Request<Incoming>,
+    method: &Method,
+    route: NamespaceRoute,
+) -> Reply {
+    let not_found = |name: &str| {
+        status_message(
+            StatusCode::NOT_FOUND,
+            "NotFound",
+            format!("namespaces \"{name}\" not found"),
+        )
+    };
+    match (method, route) {
+        (&Method::GET, NamespaceRoute::Collection) => {
+            let list = k8s_openapi::List::<Namespace> {
+                items: lock(&state.namespaces).values().cloned().collect(),
+                ..Default::default()
+            };
+            json_reply(StatusCode::OK, &list)
+        }
+        (&Method::POST, NamespaceRoute::Collection) => {
+            let body = match req.into_body().collect().await {
+                Ok(b) => b.to_bytes(),
+                Err(_) => return status_reply(StatusCode::BAD_REQUEST, "BadRequest"),
+            };
+            let Ok(posted) = serde_json::from_slice::<Namespace>(&body) else {
+                return status_reply(StatusCode::BAD_REQUEST, "BadRequest");
+            };
+            let Some(name) = posted.metadata.name.clone() else {
+                return status_message(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "Invalid",
+                    "metadata.name: Required value".to_owned(),
+                );
+            };
+            let mut all = lock(&state.namespaces);
+            if all.contains_key(&name) {
+                return status_message(
+                    StatusCode::CONFLICT,
+                    "AlreadyExists",
+                    format!("namespaces \"{name}\" already exists"),
+                );
+            }
+            let mut ns = new_namespace(&name, state.served.load(Ordering::SeqCst) + 1000);
+            ns.metadata.labels = posted.metadata.labels;
+            ns.metadata.annotations = posted.metadata.annotations;
+            all.insert(name, ns.clone());
+            json_reply(StatusCode::CREATED, &ns)
+        }
+        (&Method::GET, NamespaceRoute::One(name)) => match lock(&state.namespaces).get(&name) {
+            Some(ns) => json_reply(StatusCode::OK, ns),
+            None => not_found(&name),
+        },
+        (&Method::DELETE, NamespaceRoute::One(name)) => {
+            let Some(mut ns) = lock(&state.namespaces).remove(&name) else {
+                return not_found(&name);
+            };
+            // What a namespace's deletion takes with it, for the kinds this server lists.
+            let (dp, lp) = (Default::default(), Default::default());
+            let c = &state.backend;
+            let _ = kube::Api::<KubeSecret>::namespaced(c.clone(), &name)
+                .delete_collection(&dp, &lp)
+                .await;
+            let _ = kube::Api::<ConfigMap>::namespaced(c.clone(), &name)
+                .delete_collection(&dp, &lp)
+                .await;
+            let _ = kube::Api::<Pod>::namespaced(c.clone(), &name)
+                .delete_collection(&dp, &lp)
+                .await;
+            let _ = kube::Api::<ServiceAccount>::namespaced(c.clone(), &name)
+                .delete_collection(&dp, &lp)
+                .await;
+            if let Some(status) = ns.status.as_mut() {
+                status.phase = Some("Terminating".to_owned());
+            }
+            json_reply(StatusCode::OK, &ns)
+        }
+        _ => status_reply(StatusCode::METHOD_NOT_ALLOWED, "MethodNotAllowed"),
     }
 }
 
@@ -628,13 +760,18 @@ fn json_reply<T: serde::Serialize>(code: StatusCode, value: &T) -> Reply {
 }
 
 fn status_reply(code: StatusCode, reason: &str) -> Reply {
+    let message = format!(
+        "{} {}",
+        code.as_u16(),
+        code.canonical_reason().unwrap_or("")
+    );
+    status_message(code, reason, message)
+}
+
+fn status_message(code: StatusCode, reason: &str, message: String) -> Reply {
     let status = Status {
         code: Some(i32::from(code.as_u16())),
-        message: Some(format!(
-            "{} {}",
-            code.as_u16(),
-            code.canonical_reason().unwrap_or("")
-        )),
+        message: Some(message),
         reason: Some(reason.to_owned()),
         status: Some("Failure".to_owned()),
         ..Default::default()
@@ -783,6 +920,37 @@ mod tests {
                 .any(|r| r.name == "secrets" && r.namespaced)
         );
         assert!(client.list_api_groups().await.unwrap().groups.is_empty());
+    }
+
+    #[tokio::test]
+    async fn namespaces_are_served_by_the_front() {
+        let server = ApiServer::start().await;
+        let client = server.client().await;
+        let nss: Api<Namespace> = Api::all(client.clone());
+        let mut ns = Namespace::default();
+        ns.metadata.name = Some("team-a".to_owned());
+        nss.create(&PostParams::default(), &ns).await.unwrap();
+        let again = nss.create(&PostParams::default(), &ns).await.unwrap_err();
+        assert!(matches!(again, kube::Error::Api(s) if s.code == 409));
+        let names: Vec<String> = nss
+            .list(&Default::default())
+            .await
+            .unwrap()
+            .items
+            .into_iter()
+            .filter_map(|n| n.metadata.name)
+            .collect();
+        assert_eq!(names, ["default", "kube-system", "team-a"]);
+        let cms: Api<ConfigMap> = Api::namespaced(client, "team-a");
+        cms.create(&PostParams::default(), &config_map("c"))
+            .await
+            .unwrap();
+        nss.delete("team-a", &Default::default()).await.unwrap();
+        assert!(nss.get_opt("team-a").await.unwrap().is_none());
+        assert!(
+            cms.get_opt("c").await.unwrap().is_none(),
+            "deleted with its namespace"
+        );
     }
 
     #[tokio::test]

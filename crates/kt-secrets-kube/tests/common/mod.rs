@@ -144,10 +144,12 @@ impl Env {
     }
 
     async fn cleanup(&self) {
-        if !self.is_loopback() {
-            let _ = Api::<Namespace>::all(self.raw.clone())
+        if !self.is_loopback()
+            && let Err(e) = Api::<Namespace>::all(self.raw.clone())
                 .delete(&self.namespace, &DeleteParams::default())
-                .await;
+                .await
+        {
+            eprintln!("could not delete test namespace {}: {e}", self.namespace);
         }
     }
 }
