@@ -120,7 +120,10 @@ fn discover() -> Result<Vec<ProviderCrate>> {
             if kinds.contains(&"cdylib") {
                 dynamic = true;
             }
-            if kinds.iter().any(|k| matches!(*k, "lib" | "cdylib" | "rlib")) {
+            if kinds
+                .iter()
+                .any(|k| matches!(*k, "lib" | "cdylib" | "rlib"))
+            {
                 has_lib_tests = true;
             }
             if kinds.contains(&"test") {
@@ -187,7 +190,10 @@ fn test_providers(only: &[String]) -> Result<bool> {
     for want in only {
         if !all.iter().any(|p| &p.name == want) {
             let known: Vec<&str> = all.iter().map(|p| p.name.as_str()).collect();
-            bail!("--provider {want}: no such provider (known: {})", known.join(", "));
+            bail!(
+                "--provider {want}: no such provider (known: {})",
+                known.join(", ")
+            );
         }
     }
     let selected: Vec<&ProviderCrate> = all
@@ -282,6 +288,10 @@ fn test_providers(only: &[String]) -> Result<bool> {
         .iter()
         .filter(|r| [r.2, r.3, r.4].contains(&Outcome::Fail))
         .count();
-    println!("providers: {} passed, {} failed", rows.len() - failed, failed);
+    println!(
+        "providers: {} passed, {} failed",
+        rows.len() - failed,
+        failed
+    );
     Ok(ok)
 }

@@ -20,34 +20,34 @@ pub use kt_secrets_core::*;
 
 // Referencing each provider crate makes the linker keep it, and with it its `inventory`
 // registration; an unreferenced dependency is dropped along with its provider.
-#[cfg(feature = "openai")]
-pub use kt_provider_openai;
-#[cfg(feature = "ssh")]
-pub use kt_provider_ssh;
-#[cfg(feature = "kubeconfig")]
-pub use kt_provider_kubeconfig;
-#[cfg(feature = "aws")]
-pub use kt_provider_aws;
-#[cfg(feature = "github")]
-pub use kt_provider_github;
-#[cfg(feature = "gcp")]
-pub use kt_provider_gcp;
-#[cfg(feature = "wandb")]
-pub use kt_provider_wandb;
-#[cfg(feature = "azure")]
-pub use kt_provider_azure;
-#[cfg(feature = "huggingface")]
-pub use kt_provider_huggingface;
-#[cfg(feature = "lambda")]
-pub use kt_provider_lambda;
 #[cfg(feature = "anthropic")]
 pub use kt_provider_anthropic;
+#[cfg(feature = "aws")]
+pub use kt_provider_aws;
+#[cfg(feature = "azure")]
+pub use kt_provider_azure;
 #[cfg(feature = "cohere")]
 pub use kt_provider_cohere;
+#[cfg(feature = "gcp")]
+pub use kt_provider_gcp;
+#[cfg(feature = "github")]
+pub use kt_provider_github;
+#[cfg(feature = "huggingface")]
+pub use kt_provider_huggingface;
+#[cfg(feature = "kubeconfig")]
+pub use kt_provider_kubeconfig;
+#[cfg(feature = "lambda")]
+pub use kt_provider_lambda;
 #[cfg(feature = "langchain")]
 pub use kt_provider_langchain;
+#[cfg(feature = "openai")]
+pub use kt_provider_openai;
 #[cfg(feature = "pinecone")]
 pub use kt_provider_pinecone;
+#[cfg(feature = "ssh")]
+pub use kt_provider_ssh;
+#[cfg(feature = "wandb")]
+pub use kt_provider_wandb;
 
 /// The names of the providers compiled into this build, by cargo feature.
 pub const ENABLED_PROVIDERS: &[&str] = &[
