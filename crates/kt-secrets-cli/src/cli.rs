@@ -287,6 +287,11 @@ pub struct RenderArgs {
     #[arg(long)]
     pub dry_run: bool,
 
+    /// Let provider secrets replace Secrets in the cluster that hold other data (say, a
+    /// rotated key). Without it such a Secret stops the command, naming the keys that differ.
+    #[arg(long = "override")]
+    pub override_existing: bool,
+
     /// Output format.
     #[arg(short, long, value_enum, default_value_t = ManifestFormat::Yaml)]
     pub output: ManifestFormat,

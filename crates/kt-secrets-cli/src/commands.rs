@@ -560,6 +560,7 @@ async fn render(env: &Env, a: RenderArgs) -> Result<()> {
         .image(&a.image)
         .container_home(&a.container_home)
         .owner(&env.owner)
+        .override_existing(a.override_existing)
         .env_vars(pairs("--env", &a.env, true)?)
         .secrets(&a.secrets);
     if let Some(c) = &a.cpus {
@@ -590,8 +591,10 @@ async fn render(env: &Env, a: RenderArgs) -> Result<()> {
         for (s, r) in managed.iter().zip(results) {
             match r {
                 Ok(outcome) => eprintln!("secret/{} {outcome}", store.object_name(s.name())),
+                // One line per secret, like the successes, so the command's own error
+                // stays the single `error:` line.
                 Err(e) => {
-                    eprintln!("error: {e}");
+                    eprintln!("secret/{} failed: {e}", store.object_name(s.name()));
                     failed += 1;
                 }
             }

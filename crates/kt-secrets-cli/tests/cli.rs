@@ -943,6 +943,7 @@ fn render_applies_then_prints_the_list() {
 
     let r = render(&["-o", "json", "-n", &ns]).ok().manifests_only();
     assert_eq!(r.stderr, "secret/kt.secret.global.openai unchanged\n");
+
     let v = r.json();
     let items = v["items"].as_array().unwrap();
     // The existing secret is referred to, not printed.
@@ -966,6 +967,22 @@ fn render_applies_then_prints_the_list() {
             .unwrap()
             .contains("db-creds")
     );
+
+    // A rotated local key stops render, naming the key, until --override.
+    let rotated = FixtureHome::new().env("OPENAI_API_KEY", format!("{CANARY}-rotated"));
+    let rerender = |extra: &[&str]| {
+        run(cluster
+            .kt(&rotated)
+            .args(["render", "--secret", "openai"])
+            .args(extra))
+    };
+    let rr = rerender(&[]).fails(1);
+    assert!(rr.stderr.contains("OPENAI_API_KEY"), "{}", rr.stderr);
+    assert!(!rr.stderr.contains(CANARY), "{}", rr.stderr);
+    let rr = rerender(&["--override"]).ok().manifests_only();
+    assert_eq!(rr.stderr, "secret/kt.secret.global.openai replaced\n");
+    let rr = rerender(&["--override"]).ok().manifests_only();
+    assert_eq!(rr.stderr, "secret/kt.secret.global.openai unchanged\n");
 
     // The container home moves `~`.
     let r = run(cluster.kt(&home).args([

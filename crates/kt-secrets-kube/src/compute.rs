@@ -152,6 +152,7 @@ pub struct Compute {
     container_home: String,
     owner: Option<String>,
     secrets: Vec<SecretRef>,
+    override_providers: bool,
 }
 
 impl Default for Compute {
@@ -177,6 +178,7 @@ impl fmt::Debug for Compute {
             .field("container_home", &self.container_home)
             .field("owner", &self.owner)
             .field("secrets", &self.secrets)
+            .field("override_providers", &self.override_providers)
             .finish()
     }
 }
@@ -194,7 +196,16 @@ impl Compute {
             container_home: DEFAULT_CONTAINER_HOME.to_owned(),
             owner: None,
             secrets: Vec::new(),
+            override_providers: false,
         }
+    }
+
+    /// Lets the secrets resolved from providers replace Secrets in the cluster that hold
+    /// other data (a rotated key), as `Secret`'s `override` does. Off by default, so a
+    /// changed credential is reported rather than silently rolled out.
+    pub fn override_existing(mut self, yes: bool) -> Self {
+        self.override_providers = yes;
+        self
     }
 
     /// Name of the rendered pod.
@@ -309,7 +320,9 @@ impl Compute {
                 SecretRef::Secret(s) => MountedSecret::managed((**s).clone(), &owner),
                 SecretRef::Name(name) if registry.contains(name) => {
                     tracing::debug!(provider = %name, "resolving provider");
-                    let secret = Secret::from_provider_in(registry, ctx, name, None).await?;
+                    let secret = Secret::from_provider_in(registry, ctx, name, None)
+                        .await?
+                        .with_override(self.override_providers);
                     MountedSecret::managed(secret, &owner)
                 }
                 SecretRef::Name(name) => match store {
