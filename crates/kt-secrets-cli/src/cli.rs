@@ -250,6 +250,12 @@ pub struct RenderArgs {
     #[arg(long = "secret", value_name = "NAME_OR_PROVIDER")]
     pub secrets: Vec<String>,
 
+    /// Also mount every provider that finds credentials on this machine (those that find
+    /// nothing are left out, and listed on stderr). A provider whose credentials are there
+    /// but broken is an error, as with --secret.
+    #[arg(long)]
+    pub all_found: bool,
+
     /// Container image.
     #[arg(long, value_name = "IMG", default_value = kt_secrets_kube::compute::DEFAULT_IMAGE)]
     pub image: String,

@@ -563,6 +563,14 @@ async fn render(env: &Env, a: RenderArgs) -> Result<()> {
         .override_existing(a.override_existing)
         .env_vars(pairs("--env", &a.env, true)?)
         .secrets(&a.secrets);
+    if a.all_found {
+        let found = found_providers(&registry, &env.ctx, &a.secrets).await?;
+        compute = compute.secrets(
+            found
+                .into_iter()
+                .map(|s| s.with_override(a.override_existing)),
+        );
+    }
     if let Some(c) = &a.cpus {
         compute = compute.cpus(c);
     }
@@ -617,6 +625,46 @@ async fn render(env: &Env, a: RenderArgs) -> Result<()> {
     items.push(output::to_value(&resolved.pod())?);
     print(&output::render(&output::list(items), a.output)?)?;
     Ok(())
+}
+
+/// The providers, other than those named in `skip`, that find credentials through `ctx`.
+/// "Nothing found" leaves a provider out; any other failure is the command's error.
+async fn found_providers(
+    registry: &Registry,
+    ctx: &ResolveContext,
+    skip: &[String],
+) -> Result<Vec<Secret>> {
+    let mut found = Vec::new();
+    let mut missing = Vec::new();
+    for name in registry.names().filter(|n| !skip.iter().any(|s| s == n)) {
+        match Secret::from_provider_in(registry, ctx, name, None).await {
+            Ok(secret) => found.push(secret),
+            Err(e) if e.is_nothing_found() => {
+                tracing::debug!("{e}");
+                missing.push(name);
+            }
+            Err(e) => {
+                return Err(anyhow::Error::new(e)
+                    .context(format!("--all-found: provider {name}"))
+                    .into());
+            }
+        }
+    }
+    let names: Vec<&str> = found.iter().map(Secret::name).collect();
+    eprintln!(
+        "found credentials for: {}; nothing found for: {}",
+        if names.is_empty() {
+            "none".to_owned()
+        } else {
+            names.join(", ")
+        },
+        if missing.is_empty() {
+            "none".to_owned()
+        } else {
+            missing.join(", ")
+        },
+    );
+    Ok(found)
 }
 
 /// Asks on stderr; only `y` or `yes` on stdin goes ahead, and no answer is a no.

@@ -1067,3 +1067,76 @@ fn verbose_logs_hold_no_values() {
     ]))
     .fails(1);
 }
+
+#[test]
+fn render_all_found_mounts_every_provider_with_credentials_here() {
+    let home = FixtureHome::new()
+        .env("OPENAI_API_KEY", CANARY)
+        .file(".ssh/id_ed25519", format!("{CANARY}-ssh"));
+    let r = run(kt(&home).args(["render", "--all-found", "--dry-run", "-o", "json"]))
+        .ok()
+        .manifests_only();
+    let v = r.json();
+    let kinds: Vec<(String, String)> = v["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            (
+                i["kind"].as_str().unwrap().to_owned(),
+                i["metadata"]["name"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    let want = |k: &str, n: &str| (k.to_owned(), n.to_owned());
+    assert_eq!(
+        kinds,
+        [
+            want("Secret", "kt.secret.global.openai"),
+            want("Secret", "kt.secret.global.ssh"),
+            want("Pod", "kt-compute"),
+        ]
+    );
+    assert!(
+        r.stderr
+            .starts_with("found credentials for: openai, ssh; nothing found for: anthropic, aws"),
+        "{}",
+        r.stderr
+    );
+
+    // A named --secret is not resolved twice.
+    let r = run(kt(&home).args([
+        "render",
+        "--all-found",
+        "--secret",
+        "ssh",
+        "--dry-run",
+        "-o",
+        "json",
+    ]))
+    .ok()
+    .manifests_only();
+    assert_eq!(r.json()["items"].as_array().unwrap().len(), 3);
+
+    // Credentials that are there but broken stop the command, naming the file.
+    let broken = FixtureHome::new()
+        .env("OPENAI_API_KEY", CANARY)
+        .dir(".aws/credentials");
+    let r = run(kt(&broken).args(["render", "--all-found", "--dry-run"])).fails(1);
+    assert!(
+        r.stderr.contains("--all-found: provider aws") && r.stderr.contains(".aws/credentials"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stdout.is_empty(), "{}", r.stdout);
+
+    // Nothing anywhere: just the pod.
+    let empty = FixtureHome::new();
+    let r = run(kt(&empty).args(["render", "--all-found", "--dry-run", "-o", "json"])).ok();
+    assert_eq!(r.json()["items"].as_array().unwrap().len(), 1);
+    assert!(
+        r.stderr.starts_with("found credentials for: none;"),
+        "{}",
+        r.stderr
+    );
+}
