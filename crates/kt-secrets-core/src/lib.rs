@@ -24,8 +24,8 @@ pub use mount::{
 pub use provider::{Looked, Provider, ProviderInfo, Resolved};
 pub use registry::{ProviderOrigin, Registration, Registry, RegistryEntry, validate_provider_name};
 pub use secret::{
-    GENERIC_MOUNT_ROOT, MAX_NAME_LEN, Secret, SecretBuilder, check_mount_clashes, normalize_name,
-    validate_dns1123_subdomain,
+    GENERIC_FILE_MODE, GENERIC_MOUNT_ROOT, MAX_NAME_LEN, Secret, SecretBuilder,
+    check_mount_clashes, generic_mount, normalize_name, validate_dns1123_subdomain,
 };
 
 /// The attribute for `impl Provider for …` blocks, so a provider crate needs no direct

@@ -12,6 +12,9 @@ use crate::registry::Registry;
 /// Where files of a generic (`from_path`, `from_values`) secret are mounted: `/secrets/<name>/`.
 pub const GENERIC_MOUNT_ROOT: &str = "/secrets";
 
+/// Mode of files of generic secrets that carry no mode of their own: Kubernetes' default.
+pub const GENERIC_FILE_MODE: u32 = 0o644;
+
 /// Longest Kubernetes object name (DNS-1123 subdomain).
 pub const MAX_NAME_LEN: usize = 253;
 
@@ -335,14 +338,17 @@ impl fmt::Display for Secret {
     }
 }
 
-fn generic_mount(secret_name: &str, key: &str) -> Mount {
+/// How a key of a secret without mounts of its own is mounted (values, and Secrets made by
+/// other tools): an env var when the key is an env var name, else a file under
+/// `/secrets/<name>/`, mode [`GENERIC_FILE_MODE`].
+pub fn generic_mount(secret_name: &str, key: &str) -> Mount {
     if is_env_var_name(key) {
         Mount::env(key, key)
     } else {
         Mount::file(
             key,
             format!("{GENERIC_MOUNT_ROOT}/{secret_name}/{key}"),
-            0o644,
+            GENERIC_FILE_MODE,
         )
     }
 }

@@ -9,8 +9,8 @@ use std::collections::BTreeMap;
 use k8s_openapi::ByteString;
 use k8s_openapi::api::core::v1::Secret as KubeSecret;
 use kt_secrets_core::{
-    GENERIC_MOUNT_ROOT, Mount, Origin, Resolved, Secret, SecretData, is_env_var_name,
-    validate_data_key, validate_dns1123_subdomain,
+    Mount, Origin, Resolved, Secret, SecretData, generic_mount, validate_data_key,
+    validate_dns1123_subdomain,
 };
 
 use crate::error::{Error, Result, Target};
@@ -58,7 +58,7 @@ pub const MAX_ANNOTATIONS_SIZE: usize = 256 * 1024;
 pub const MAX_LABEL_VALUE_LEN: usize = 63;
 pub const MAX_NAMESPACE_LEN: usize = 63;
 /// Mode of files from a secret volume when nothing says otherwise (Kubernetes' default).
-pub const DEFAULT_FILE_MODE: u32 = 0o644;
+pub const DEFAULT_FILE_MODE: u32 = kt_secrets_core::GENERIC_FILE_MODE;
 
 /// The owner for a configured user name: the name itself, or [`GLOBAL_OWNER`] when unset or
 /// empty. The CLI passes `KT_USERNAME` here.
@@ -415,18 +415,6 @@ fn kubetorch_volume_mounts(
     data.keys()
         .map(|k| Mount::file(k, format!("{dir}/{k}"), DEFAULT_FILE_MODE))
         .collect()
-}
-
-fn generic_mount(secret_name: &str, key: &str) -> Mount {
-    if is_env_var_name(key) {
-        Mount::env(key, key)
-    } else {
-        Mount::file(
-            key,
-            format!("{GENERIC_MOUNT_ROOT}/{secret_name}/{key}"),
-            DEFAULT_FILE_MODE,
-        )
-    }
 }
 
 /// Whether `existing` carries the labels and annotations of ours that `desired` has, with the

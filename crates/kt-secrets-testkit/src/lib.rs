@@ -6,5 +6,6 @@ pub mod apiserver;
 pub mod conformance;
 pub mod fixture;
 pub mod formats;
+pub mod plugins;
 
 pub use fixture::FixtureHome;
