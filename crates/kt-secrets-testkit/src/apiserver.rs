@@ -2,6 +2,11 @@
 //! small HTTPS/1.1 front, with the discovery endpoints `kubectl` needs, a request log, fault
 //! injection and a kubeconfig (bearer-token auth, the server's CA) pointing at it.
 //!
+//! `/openapi/v2` serves the schemas of the kinds it holds (generated from k8s-openapi's), so
+//! kubectl's default client-side validation runs against it as against a cluster: unknown
+//! fields, wrong types and missing required fields are refused. `/openapi/v3` is not served;
+//! kubectl then falls back to v2.
+//!
 //! Clients reach it through the real `kube` stack (config loading, TLS verification, auth
 //! header, hyper over TCP), so what the tests see is what a cluster would see on the wire.
 //! TLS is not decoration: kubectl (client-go) sends bearer tokens only over TLS. A fresh CA
@@ -50,6 +55,8 @@ use rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
 use tokio::net::TcpListener;
 use tokio::task::{JoinHandle, JoinSet};
 use tokio_rustls::TlsAcceptor;
+
+mod openapi;
 
 /// Name of the context (and cluster and user) in the written kubeconfig.
 pub const CONTEXT: &str = "kt-loopback";
@@ -566,6 +573,7 @@ async fn respond(
         (&Method::GET, "/api" | "/api/") => json_reply(StatusCode::OK, &api_versions(state.addr)),
         (&Method::GET, "/apis" | "/apis/") => json_reply(StatusCode::OK, &APIGroupList::default()),
         (&Method::GET, "/api/v1" | "/api/v1/") => json_reply(StatusCode::OK, &core_resources()),
+        (&Method::GET, "/openapi/v2" | "/openapi/v2/") => openapi_v2(&req),
         _ if namespace_route(path).is_some() => {
             let route = namespace_route(path).unwrap_or(NamespaceRoute::Collection);
             namespaces(state, req, method, route).await
@@ -750,6 +758,27 @@ async fn forward(
     }
 }
 
+/// kubectl asks for protobuf, the only form it validates against; anything else gets JSON, as
+/// from a cluster.
+fn openapi_v2(req: &Request<Incoming>) -> Reply {
+    let wants_protobuf = req
+        .headers()
+        .get_all(header::ACCEPT)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|v| v.contains(openapi::PROTOBUF_V2));
+    let (content_type, body) = if wants_protobuf {
+        (openapi::PROTOBUF_V2_CONTENT_TYPE, openapi::v2_protobuf())
+    } else {
+        ("application/json", openapi::v2_json())
+    };
+    Response::builder()
+        .status(StatusCode::OK)
+        .header(header::CONTENT_TYPE, content_type)
+        .body(Full::new(Bytes::from_static(body)))
+        .expect("build a response")
+}
+
 fn json_reply<T: serde::Serialize>(code: StatusCode, value: &T) -> Reply {
     let body = serde_json::to_vec(value).expect("serialise a response");
     Response::builder()
@@ -865,6 +894,8 @@ mod tests {
     use k8s_openapi::api::core::v1::ConfigMap;
     use kube::Api;
     use kube::api::PostParams;
+    use serde_json::{Value, json};
+    use std::process::{Output, Stdio};
 
     fn config_map(name: &str) -> ConfigMap {
         let mut cm = ConfigMap::default();
@@ -920,6 +951,173 @@ mod tests {
                 .any(|r| r.name == "secrets" && r.namespaced)
         );
         assert!(client.list_api_groups().await.unwrap().groups.is_empty());
+    }
+
+    /// `kubectl create --dry-run=client -f - -o name` against `server`, `manifest` on stdin.
+    async fn kubectl_dry_run(server: &ApiServer, manifest: &Value, extra: &[&str]) -> Output {
+        use tokio::io::AsyncWriteExt;
+        let scratch = tempfile::tempdir().unwrap();
+        let spawned = tokio::process::Command::new("kubectl")
+            .arg("--kubeconfig")
+            .arg(server.kubeconfig_path())
+            .arg("--cache-dir")
+            .arg(scratch.path().join("cache"))
+            .args(["--request-timeout", "20s", "create", "--dry-run=client"])
+            .args(extra)
+            .args(["-f", "-", "-o", "name"])
+            .env("HOME", scratch.path())
+            .env_remove("KUBECONFIG")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true)
+            .spawn();
+        let mut child = match spawned {
+            Ok(c) => c,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => panic!(
+                "kubectl not found on PATH: this test checks that kubectl validates against the \
+                 loopback server's schema (Debian package kubectl)"
+            ),
+            Err(e) => panic!("cannot run kubectl: {e}"),
+        };
+        let mut stdin = child.stdin.take().unwrap();
+        stdin
+            .write_all(&serde_json::to_vec(manifest).unwrap())
+            .await
+            .unwrap();
+        drop(stdin);
+        tokio::time::timeout(Duration::from_secs(90), child.wait_with_output())
+            .await
+            .expect("kubectl finished in time")
+            .unwrap()
+    }
+
+    fn valid_list() -> Value {
+        json!({
+            "apiVersion": "v1",
+            "kind": "List",
+            "items": [
+                {
+                    "apiVersion": "v1",
+                    "kind": "Secret",
+                    "metadata": {"name": "s", "labels": {"a": "b"}, "creationTimestamp": null},
+                    "type": "Opaque",
+                    "data": {"k": "aGVsbG8="},
+                },
+                {
+                    "apiVersion": "v1",
+                    "kind": "Pod",
+                    "metadata": {"name": "p", "annotations": {"kt/hash": "1"}},
+                    "spec": {
+                        "terminationGracePeriodSeconds": 30,
+                        "containers": [{
+                            "name": "c",
+                            "image": "busybox",
+                            "resources": {"limits": {"cpu": "1", "memory": "1Gi", "nvidia.com/gpu": 1}},
+                            "env": [{"name": "X", "valueFrom": {"secretKeyRef": {"name": "s", "key": "k"}}}],
+                            "volumeMounts": [{"name": "v", "mountPath": "/root/k", "subPath": "k"}],
+                        }],
+                        "volumes": [{
+                            "name": "v",
+                            "secret": {"secretName": "s", "items": [{"key": "k", "path": "k", "mode": 256}]},
+                        }],
+                    },
+                },
+            ],
+        })
+    }
+
+    #[tokio::test]
+    async fn kubectl_validates_manifests_against_the_served_schema() {
+        let server = ApiServer::start().await;
+        let accepted = |out: &Output| {
+            assert!(
+                out.status.success(),
+                "kubectl refused: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            String::from_utf8_lossy(&out.stdout).into_owned()
+        };
+        let refused = |out: &Output, why: &str| {
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert!(
+                !out.status.success(),
+                "kubectl accepted what it should refuse ({why})"
+            );
+            assert!(stderr.contains(why), "expected {why:?} in: {stderr}");
+        };
+
+        let good = valid_list();
+        let out = kubectl_dry_run(&server, &good, &[]).await;
+        assert_eq!(accepted(&out), "secret/s\npod/p\n");
+        assert!(
+            server
+                .requests()
+                .iter()
+                .any(|r| r.path == "/openapi/v2" && r.status == 200),
+            "kubectl fetched the schema"
+        );
+
+        let mut unknown = good.clone();
+        unknown["items"][1]["spec"]["containers"][0]["bogusField"] = json!(1);
+        refused(
+            &kubectl_dry_run(&server, &unknown, &[]).await,
+            "unknown field \"bogusField\" in io.k8s.api.core.v1.Container",
+        );
+        // The same manifest passes unchecked, so the refusal above came from the schema.
+        accepted(&kubectl_dry_run(&server, &unknown, &["--validate=false"]).await);
+
+        let mut wrong_type = good.clone();
+        wrong_type["items"][1]["spec"]["terminationGracePeriodSeconds"] = json!("soon");
+        refused(
+            &kubectl_dry_run(&server, &wrong_type, &[]).await,
+            "invalid type for io.k8s.api.core.v1.PodSpec.terminationGracePeriodSeconds: got \
+             \"string\", expected \"integer\"",
+        );
+
+        let mut missing = good.clone();
+        missing["items"][1]["spec"]["volumes"][0]["secret"]["items"][0]
+            .as_object_mut()
+            .unwrap()
+            .remove("path");
+        refused(
+            &kubectl_dry_run(&server, &missing, &[]).await,
+            "missing required field \"path\" in io.k8s.api.core.v1.KeyToPath",
+        );
+
+        // A lone Secret (not in a List) with a misspelt field.
+        let mut secret = good["items"][0].clone();
+        secret["stringdata"] = json!({"k": "v"});
+        refused(
+            &kubectl_dry_run(&server, &secret, &[]).await,
+            "unknown field \"stringdata\" in io.k8s.api.core.v1.Secret",
+        );
+    }
+
+    #[tokio::test]
+    async fn the_schema_is_served_as_json_unless_protobuf_is_asked_for() {
+        let server = ApiServer::start().await;
+        let client = server.client().await;
+        let get = |accept: &str| {
+            Request::builder()
+                .uri("/openapi/v2")
+                .header(header::ACCEPT, accept)
+                .body(Vec::new())
+                .unwrap()
+        };
+        let doc: Value = client.request(get("application/json")).await.unwrap();
+        assert_eq!(doc["swagger"], "2.0");
+        assert!(doc["definitions"]["io.k8s.api.core.v1.Pod"].is_object());
+        let proto = client
+            .send(get(openapi::PROTOBUF_V2).map(kube::client::Body::from))
+            .await
+            .unwrap();
+        assert_eq!(
+            proto.headers()[header::CONTENT_TYPE],
+            openapi::PROTOBUF_V2_CONTENT_TYPE
+        );
+        let body = proto.into_body().collect().await.unwrap().to_bytes();
+        assert_eq!(body.as_ref(), openapi::v2_protobuf());
     }
 
     #[tokio::test]
