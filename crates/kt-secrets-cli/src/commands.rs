@@ -131,8 +131,8 @@ fn providers(env: &Env, a: ProvidersArgs) -> Result<()> {
                 let info = e.provider.info();
                 t.row(vec![
                     e.provider.name().to_owned(),
-                    info.sources.join("\n"),
-                    info.targets.join("\n"),
+                    wrap_lines(&info.sources, 52),
+                    wrap_lines(&info.targets, 60),
                     e.origin.to_string(),
                 ]);
             }
@@ -140,6 +140,28 @@ fn providers(env: &Env, a: ProvidersArgs) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// Each item on its own line, long ones wrapped at spaces to `width` with continuation lines
+/// indented, so the table fits a terminal.
+fn wrap_lines(items: &[String], width: usize) -> String {
+    let mut out: Vec<String> = Vec::new();
+    for item in items {
+        let mut line = String::new();
+        for word in item.split(' ') {
+            // A word too long for any line stays where it is rather than orphan its
+            // predecessor on a line of its own.
+            if !line.is_empty() && line.len() + 1 + word.len() > width && word.len() + 2 <= width {
+                out.push(std::mem::take(&mut line));
+                line.push_str("  ");
+            } else if !line.is_empty() && line != "  " {
+                line.push(' ');
+            }
+            line.push_str(word);
+        }
+        out.push(line);
+    }
+    out.join("\n")
 }
 
 /// `KEY=VALUE` arguments of `flag`. Unless `echo`, a bad argument is not repeated in the
@@ -686,6 +708,24 @@ fn confirm(question: &str) -> Result<bool> {
         answer.trim().to_ascii_lowercase().as_str(),
         "y" | "yes"
     ))
+}
+
+#[cfg(test)]
+mod wrap_tests {
+    use super::wrap_lines;
+
+    #[test]
+    fn long_items_wrap_at_spaces_and_short_ones_stay() {
+        let items = vec![
+            "env A".to_owned(),
+            "files a, b, c under $X or ~/.dir".to_owned(),
+        ];
+        assert_eq!(
+            wrap_lines(&items, 16),
+            "env A\nfiles a, b, c\n  under $X or\n  ~/.dir"
+        );
+        assert_eq!(wrap_lines(&items, 80), items.join("\n"));
+    }
 }
 
 #[cfg(test)]
