@@ -135,13 +135,7 @@ async fn from_name_reads_a_secret_kubectl_created() {
     kubectl_ok(
         &env,
         scratch.path(),
-        &[
-            "apply",
-            // The loopback server has no OpenAPI document to validate against.
-            "--validate=false",
-            "-f",
-            file.to_str().unwrap(),
-        ],
+        &["apply", "-f", file.to_str().unwrap()],
     )
     .await;
 
