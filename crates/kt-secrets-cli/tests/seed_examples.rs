@@ -295,4 +295,16 @@ fn the_schema_check_rejects_what_kubernetes_would() {
         let r = std::panic::catch_unwind(|| common::assert_schema_round_trip(bad));
         assert!(r.is_err(), "accepted {bad}");
     }
+    // kubectl's own check runs too: the loopback server serves the schema it validates against.
+    let cluster = Cluster::start();
+    let out = common::kubectl_create_dry_run(&cluster, good);
+    assert!(out.status.success(), "{}", text(&out).1);
+    let misplaced = r#"{"apiVersion":"v1","kind":"List","items":[{"apiVersion":"v1","kind":"Pod","metadata":{"name":"p"},"spec":{"containers":[{"name":"c","image":"i"}],"volumeMount":[]}}]}"#;
+    let out = common::kubectl_create_dry_run(&cluster, misplaced);
+    let stderr = text(&out).1;
+    assert!(!out.status.success(), "kubectl accepted {misplaced}");
+    assert!(
+        stderr.contains("unknown field \"volumeMount\" in io.k8s.api.core.v1.PodSpec"),
+        "{stderr}"
+    );
 }

@@ -74,10 +74,10 @@ pub fn text(out: &Output) -> (String, String) {
 /// Runs `kubectl create --dry-run=client -f - -o json` against `cluster` with `input` on stdin.
 /// Panics with a clear message when kubectl is not on PATH.
 ///
-/// kubectl parses the input, maps each item's apiVersion and kind through the server's
-/// discovery, and checks names and namespaces. Its OpenAPI schema check is off
-/// (`--validate=false`): kubectl fetches the schema from `/openapi/v2` as protobuf, which the
-/// loopback server does not serve. [`assert_schema_round_trip`] checks the schema instead.
+/// kubectl parses the input, validates each item against the schema the loopback server serves
+/// (`/openapi/v2`: unknown fields, wrong types and missing required fields are refused), maps
+/// each item's apiVersion and kind through the server's discovery, and checks names and
+/// namespaces.
 pub fn kubectl_create_dry_run(cluster: &Cluster, input: &str) -> Output {
     let scratch = tempfile::tempdir().unwrap();
     let result = Command::new("kubectl")
@@ -86,15 +86,7 @@ pub fn kubectl_create_dry_run(cluster: &Cluster, input: &str) -> Output {
         .arg("--cache-dir")
         .arg(scratch.path().join("cache"))
         .args(["--request-timeout", "20s"])
-        .args([
-            "create",
-            "--dry-run=client",
-            "--validate=false",
-            "-f",
-            "-",
-            "-o",
-            "json",
-        ])
+        .args(["create", "--dry-run=client", "-f", "-", "-o", "json"])
         .env("HOME", scratch.path())
         .env_remove("KUBECONFIG")
         .write_stdin(input.to_owned())
