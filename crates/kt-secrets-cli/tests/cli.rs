@@ -376,7 +376,7 @@ fn providers_lists_builtins_and_plugins() {
     assert!(r.json().as_array().unwrap().len() >= kt_secrets::ENABLED_PROVIDERS.len());
 
     // A real plugin is listed and usable like a built-in provider.
-    let lib = common::build_cdylib("kt-provider-example-plugin");
+    let lib = kt_secrets_testkit::plugins::build_cdylib("kt-provider-example-plugin");
     let home = FixtureHome::new()
         .file(".config/envdir/DEMO_TOKEN", format!("{CANARY}\n"))
         .canary(CANARY);

@@ -146,49 +146,8 @@ pub fn assert_kubectl_accepts(cluster: &Cluster, input: &str, expected: &[(&str,
     }
 }
 
-/// Builds `package`'s cdylib with the cargo running the tests (once per test binary) and
-/// returns its path, taken from cargo's build messages.
-pub fn build_cdylib(package: &str) -> std::path::PathBuf {
-    use std::sync::Mutex;
-    static BUILT: Mutex<Option<std::path::PathBuf>> = Mutex::new(None);
-    let mut built = BUILT.lock().unwrap_or_else(|e| e.into_inner());
-    if let Some(p) = &*built {
-        return p.clone();
-    }
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let out = std::process::Command::new(cargo)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .args([
-            "build",
-            "-p",
-            package,
-            "--message-format=json-render-diagnostics",
-        ])
-        .stderr(std::process::Stdio::inherit())
-        .output()
-        .expect("run cargo build");
-    assert!(out.status.success(), "cargo build -p {package} failed");
-    let target_name = package.replace('-', "_");
-    let lib = String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
-        .filter(|m| m["reason"] == "compiler-artifact" && m["target"]["name"] == target_name)
-        .flat_map(|m| m["filenames"].as_array().cloned().unwrap_or_default())
-        .filter_map(|f| f.as_str().map(std::path::PathBuf::from))
-        .find(|f| f.to_string_lossy().ends_with(std::env::consts::DLL_SUFFIX))
-        .unwrap_or_else(|| panic!("cargo build -p {package} made no cdylib"));
-    *built = Some(lib.clone());
-    lib
-}
-
-/// Copies a plugin library into `dir` with the modes the loader accepts (not group- or
-/// world-writable, whatever the umask).
+/// Installs a plugin library into `dir` under its own file name.
 pub fn install_plugin(lib: &Path, dir: &Path) -> std::path::PathBuf {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::create_dir_all(dir).unwrap();
-    let dest = dir.join(lib.file_name().unwrap());
-    std::fs::copy(lib, &dest).unwrap();
-    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700)).unwrap();
-    std::fs::set_permissions(&dest, std::fs::Permissions::from_mode(0o755)).unwrap();
-    dest
+    let name = lib.file_name().expect("a library file").to_string_lossy();
+    kt_secrets_testkit::plugins::install_plugin(lib, dir, &name)
 }
