@@ -74,14 +74,16 @@ impl Provider for Wandb {
 }
 
 /// The password of the W&B host's `machine` entry; `None` when there is no such entry or it
-/// has no password.
+/// has no password. With a port in the base URL, `wandb login` writes the machine as
+/// `host:port` (older versions, and `requests`, use the bare host), so both are tried, in that
+/// order.
 fn netrc_password(ctx: &ResolveContext, path: &Path, text: &str) -> Result<Option<SecretValue>> {
-    let host = match ctx.env_nonempty(BASE_URL) {
-        Some(url) => url_host(url).ok_or_else(|| Error::Provider {
+    let machines = match ctx.env_nonempty(BASE_URL) {
+        Some(url) => url_machines(url).ok_or_else(|| Error::Provider {
             provider: NAME.to_owned(),
             message: format!("{BASE_URL} is not a URL with a host (scheme://host[:port]/…)"),
         })?,
-        None => DEFAULT_HOST.to_owned(),
+        None => vec![DEFAULT_HOST.to_owned()],
     };
     let netrc = text.parse::<netrc::Netrc>().map_err(|e| Error::Parse {
         what: path.display().to_string(),
@@ -93,10 +95,12 @@ fn netrc_password(ctx: &ResolveContext, path: &Path, text: &str) -> Result<Optio
         },
     })?;
     // `default` is where the parser keeps the catch-all entry; it is deliberately not used.
-    let entry = netrc
-        .hosts
-        .iter()
-        .find(|(machine, _)| *machine != "default" && machine.eq_ignore_ascii_case(&host));
+    let entry = machines.iter().find_map(|m| {
+        netrc
+            .hosts
+            .iter()
+            .find(|(machine, _)| *machine != "default" && machine.eq_ignore_ascii_case(m))
+    });
     Ok(entry
         .map(|(_, auth)| auth.password.as_str())
         .filter(|p| !p.is_empty())
@@ -109,16 +113,28 @@ fn error_line(msg: &str) -> Option<u32> {
     tail.strip_suffix(')')?.parse().ok()
 }
 
-/// The host of an `http(s)://[user@]host[:port]/…` URL, lowercased, without brackets for IPv6.
-fn url_host(url: &str) -> Option<String> {
+/// The netrc machine names of an `http(s)://[user@]host[:port]/…` URL, lowercased: `host:port`
+/// when there is a port, then the host alone (without brackets for IPv6).
+fn url_machines(url: &str) -> Option<Vec<String>> {
     let (_, rest) = url.split_once("://")?;
     let authority = rest.split(['/', '?', '#']).next()?;
-    let hostport = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let hostport = authority
+        .rsplit_once('@')
+        .map_or(authority, |(_, h)| h)
+        .to_ascii_lowercase();
     let host = match hostport.strip_prefix('[') {
         Some(v6) => v6.split_once(']')?.0,
         None => hostport.split(':').next()?,
     };
-    (!host.is_empty()).then(|| host.to_ascii_lowercase())
+    if host.is_empty() {
+        return None;
+    }
+    let host = host.to_owned();
+    Some(if hostport.contains(':') && !hostport.ends_with(']') {
+        vec![hostport.clone(), host]
+    } else {
+        vec![host]
+    })
 }
 
 kt_secrets_core::register_provider!(PROVIDER);
@@ -128,17 +144,28 @@ mod tests {
     use super::*;
 
     #[test]
-    fn hosts_of_base_urls() {
-        for (url, host) in [
-            ("https://api.wandb.ai", Some("api.wandb.ai")),
-            ("https://W.Example.com:8443/x?y#z", Some("w.example.com")),
-            ("http://me:pw@w.example.com/", Some("w.example.com")),
-            ("http://[::1]:8080/", Some("::1")),
+    fn machines_of_base_urls() {
+        for (url, machines) in [
+            ("https://api.wandb.ai", Some(&["api.wandb.ai"][..])),
+            (
+                "https://W.Example.com:8443/x?y#z",
+                Some(&["w.example.com:8443", "w.example.com"][..]),
+            ),
+            ("http://me:pw@w.example.com/", Some(&["w.example.com"][..])),
+            ("http://[::1]:8080/", Some(&["[::1]:8080", "::1"][..])),
+            ("http://[::1]/", Some(&["::1"][..])),
             ("w.example.com", None),
             ("https://", None),
             ("https://:80/", None),
         ] {
-            assert_eq!(url_host(url).as_deref(), host, "{url}");
+            let got = url_machines(url);
+            assert_eq!(
+                got.as_deref(),
+                machines
+                    .map(|m| m.iter().map(|s| s.to_string()).collect::<Vec<_>>())
+                    .as_deref(),
+                "{url}"
+            );
         }
     }
 

@@ -107,6 +107,28 @@ async fn the_base_url_host_picks_the_entry_and_goes_to_the_pod() {
 }
 
 #[tokio::test]
+async fn a_base_url_with_a_port_finds_the_host_port_entry_wandb_login_writes() {
+    // `wandb login --host http://localhost:8080` writes `machine localhost:8080`; another
+    // service's entry for the bare host must not stand in for it.
+    let text = Netrc::new()
+        .machine("localhost", "user", "other-localhost-pw")
+        .machine("localhost:8080", "user", "local-server-key")
+        .render();
+    let home = FixtureHome::new()
+        .file(".netrc", text)
+        .env("WANDB_BASE_URL", "http://localhost:8080");
+    let r = resolve(&home).await.unwrap();
+    assert_eq!(key(&r), "local-server-key");
+    no_other_passwords(&r);
+
+    // Older `wandb login` wrote the host without the port: still found.
+    let home = FixtureHome::new()
+        .file(".netrc", netrc_with("wandb.corp.example", "bare-host-key"))
+        .env("WANDB_BASE_URL", "https://wandb.corp.example:8443");
+    assert_eq!(key(&resolve(&home).await.unwrap()), "bare-host-key");
+}
+
+#[tokio::test]
 async fn neither_default_nor_other_hosts_stand_in_for_the_wandb_host() {
     for home in [
         FixtureHome::new().file(".netrc", netrc_with("wandb.other.example", "x")),
