@@ -1,0 +1,1 @@
+//! Workspace-level end-to-end tests live in `tests/`; this crate has no code of its own.
