@@ -15,7 +15,7 @@ mod profiles;
 use kt_secrets_core::shapes::{
     EnvShape, EnvVar, FileShape, FileSpec, Shape, describe, first_found, tag,
 };
-use kt_secrets_core::{Provider, ProviderInfo, ResolveContext, Resolved, Result};
+use kt_secrets_core::{Looked, Provider, ProviderInfo, ResolveContext, Resolved, Result};
 
 const NAME: &str = "aws";
 
@@ -25,9 +25,6 @@ const SHAPES: &[Shape] = &[
             EnvVar::same(&["AWS_ACCESS_KEY_ID"], true),
             EnvVar::same(&["AWS_SECRET_ACCESS_KEY"], true),
             EnvVar::same(&["AWS_SESSION_TOKEN"], false),
-            // The files carry the region; without them the pod needs it from here.
-            EnvVar::same(&["AWS_REGION"], false),
-            EnvVar::same(&["AWS_DEFAULT_REGION"], false),
         ],
     }),
     Shape::Files(FileShape {
@@ -55,6 +52,15 @@ const SHAPES: &[Shape] = &[
     }),
 ];
 
+/// The region env vars beat the config file's region in every SDK, so the pod gets them
+/// however the credentials were found.
+const REGION: EnvShape = EnvShape {
+    vars: &[
+        EnvVar::same(&["AWS_REGION"], false),
+        EnvVar::same(&["AWS_DEFAULT_REGION"], false),
+    ],
+};
+
 #[derive(Debug)]
 pub struct Aws;
 
@@ -70,6 +76,9 @@ impl Provider for Aws {
         let mut info = describe("AWS access keys, or a profile of the shared files", SHAPES);
         info.sources
             .push("profile $AWS_PROFILE | $AWS_DEFAULT_PROFILE | default, from those files".into());
+        Shape::Env(REGION).describe(&mut info);
+        info.sources
+            .push("with env keys: region of that profile in the config file".into());
         info.targets
             .push("env AWS_PROFILE (when not default)".into());
         info
@@ -77,10 +86,24 @@ impl Provider for Aws {
 
     async fn resolve(&self, ctx: &ResolveContext) -> Result<Resolved> {
         let found = first_found(NAME, ctx, SHAPES)?;
-        if found.data.contains_key("AWS_ACCESS_KEY_ID") {
-            return Ok(found);
+        let from_env = found.data.contains_key("AWS_ACCESS_KEY_ID");
+        let mut r = if from_env {
+            found
+        } else {
+            profiles::select(ctx, &found).map_err(|e| tag(NAME, e))?
+        };
+        // A directory the user named is all that is shipped, as for the keys.
+        if ctx.path().is_some() {
+            return Ok(r);
         }
-        profiles::select(ctx, &found).map_err(|e| tag(NAME, e))
+        let mut region = REGION.resolve(ctx, &mut Looked::new())?.unwrap_or_default();
+        // With keys from env, the laptop's SDK still takes the region from the profile in the
+        // config file, which the pod does not get.
+        if from_env && region.is_empty() {
+            region = profiles::config_region(ctx).map_err(|e| tag(NAME, e))?;
+        }
+        r.merge(region)?;
+        Ok(r)
     }
 }
 

@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use ini::{Ini, ParseOption};
-use kt_secrets_core::{Error, Mount, Origin, ResolveContext, Resolved, Result};
+use kt_secrets_core::{Error, Mount, Origin, ResolveContext, Resolved, Result, read_optional};
 
 pub const CREDENTIALS: &str = "credentials";
 pub const CONFIG: &str = "config";
@@ -135,6 +135,46 @@ fn shown(origin: &Origin) -> String {
     }
 }
 
+/// The profile the SDKs use, and the env var that named it.
+fn selected(ctx: &ResolveContext) -> (String, Option<&'static str>) {
+    ["AWS_PROFILE", "AWS_DEFAULT_PROFILE"]
+        .into_iter()
+        .find_map(|v| ctx.env_nonempty(v).map(|p| (p.to_owned(), Some(v))))
+        .unwrap_or_else(|| ("default".to_owned(), None))
+}
+
+/// The `region` of the selected profile in the config file, as env `AWS_REGION` and
+/// `AWS_DEFAULT_REGION` (SDKs read one or the other); empty when there is no such file,
+/// profile or setting, which the SDKs do not mind either.
+pub fn config_region(ctx: &ResolveContext) -> Result<Resolved> {
+    let path = ctx
+        .env_path("AWS_CONFIG_FILE")
+        .unwrap_or_else(|| ctx.home().join(".aws").join(CONFIG));
+    let mut found = Resolved::new();
+    let mut r = Resolved::new();
+    let Some(bytes) = read_optional(&path)? else {
+        return Ok(r);
+    };
+    found.add(CONFIG, bytes, Origin::File(path))?;
+    let Some(file) = File::load(&found, CONFIG)? else {
+        return Ok(r);
+    };
+    let want = Section::Profile(selected(ctx).0);
+    let region = file
+        .sections()
+        .filter(|(s, _)| *s == want)
+        .filter_map(|(_, props)| props.get("region"))
+        .filter(|v| !v.is_empty())
+        .last();
+    if let Some(region) = region {
+        r.add("AWS_REGION", region, file.origin.clone())?;
+        for var in ["AWS_REGION", "AWS_DEFAULT_REGION"] {
+            r.mounts.push(Mount::env(var, "AWS_REGION"));
+        }
+    }
+    Ok(r)
+}
+
 /// The profile the SDKs would use, from the files in `found`, as a pod secret.
 pub fn select(ctx: &ResolveContext, found: &Resolved) -> Result<Resolved> {
     // Config first: where both files set a key, the credentials file wins, as in the SDKs.
@@ -142,10 +182,7 @@ pub fn select(ctx: &ResolveContext, found: &Resolved) -> Result<Resolved> {
         .into_iter()
         .filter_map(|k| File::load(found, k).transpose())
         .collect::<Result<_>>()?;
-    let (profile, from) = ["AWS_PROFILE", "AWS_DEFAULT_PROFILE"]
-        .into_iter()
-        .find_map(|v| ctx.env_nonempty(v).map(|p| (p.to_owned(), Some(v))))
-        .unwrap_or_else(|| ("default".to_owned(), None));
+    let (profile, from) = selected(ctx);
 
     let settings = |name: &str| {
         let want = Section::Profile(name.to_owned());

@@ -102,6 +102,59 @@ async fn env_keys_win_over_the_files() {
 }
 
 #[tokio::test]
+async fn env_keys_take_the_region_of_the_selected_profile_in_the_config() {
+    // `aws configure` keeps the region in ~/.aws/config; with keys from env the laptop's SDK
+    // still reads it there, and the pod, which gets no config, needs it as env.
+    let home = both_files()
+        .env("AWS_ACCESS_KEY_ID", "AKIAENV")
+        .env("AWS_SECRET_ACCESS_KEY", "env-secret")
+        .env("AWS_PROFILE", "work");
+    let r = resolve(&home).await.unwrap();
+    assert_eq!(text(&r, "AWS_REGION"), "eu-west-1");
+    assert_eq!(
+        r.origins["AWS_REGION"],
+        Origin::File(home.path(".aws/config"))
+    );
+    for var in ["AWS_REGION", "AWS_DEFAULT_REGION"] {
+        assert!(r.mounts.contains(&Mount::env(var, "AWS_REGION")), "{var}");
+    }
+    assert!(!r.data.contains_key("config"));
+
+    let home = both_files()
+        .env("AWS_ACCESS_KEY_ID", "AKIAENV")
+        .env("AWS_SECRET_ACCESS_KEY", "env-secret");
+    assert_eq!(
+        text(&resolve(&home).await.unwrap(), "AWS_REGION"),
+        "us-east-1"
+    );
+
+    // A region env var beats the config, as in the SDKs.
+    let r = resolve(&home.env("AWS_DEFAULT_REGION", "ca-central-1"))
+        .await
+        .unwrap();
+    assert_eq!(
+        keys(&r),
+        [
+            "AWS_ACCESS_KEY_ID",
+            "AWS_DEFAULT_REGION",
+            "AWS_SECRET_ACCESS_KEY"
+        ]
+    );
+    assert_eq!(text(&r, "AWS_DEFAULT_REGION"), "ca-central-1");
+}
+
+#[tokio::test]
+async fn a_profile_gets_the_region_env_vars_that_beat_its_config_on_the_laptop() {
+    let home = both_files()
+        .env("AWS_PROFILE", "work")
+        .env("AWS_REGION", "ap-northeast-1");
+    let r = resolve(&home).await.unwrap();
+    assert_eq!(text(&r, "AWS_REGION"), "ap-northeast-1");
+    assert!(r.mounts.contains(&Mount::env("AWS_REGION", "AWS_REGION")));
+    assert_eq!(text(&r, "config"), "\n[profile work]\nregion = eu-west-1\n");
+}
+
+#[tokio::test]
 async fn an_incomplete_env_key_pair_falls_back_to_the_files() {
     let home = both_files().env("AWS_ACCESS_KEY_ID", "AKIAENV");
     let r = resolve(&home).await.unwrap();
