@@ -1,5 +1,6 @@
 //! The command line: every command, flag and help text.
 
+use std::fmt;
 use std::path::PathBuf;
 
 use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
@@ -140,7 +141,7 @@ pub struct ProvidersArgs {
     pub output: TableOrJson,
 }
 
-#[derive(Debug, Args)]
+#[derive(Args)]
 #[command(group = clap::ArgGroup::new("source").required(true).multiple(true)
     .args(["provider", "path", "env", "from_literal", "from_env_file"]))]
 pub struct CreateArgs {
@@ -188,6 +189,29 @@ pub struct CreateArgs {
     /// Print the Secret manifest in this format (default with --dry-run: yaml).
     #[arg(short, long, value_enum)]
     pub output: Option<ManifestFormat>,
+}
+
+/// `Debug` shows the keys of `--from-literal`, never their values.
+impl fmt::Debug for CreateArgs {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let literal_keys: Vec<&str> = self
+            .from_literal
+            .iter()
+            .map(|a| a.split_once('=').map_or("<not KEY=VALUE>", |(k, _)| k))
+            .collect();
+        f.debug_struct("CreateArgs")
+            .field("name", &self.name)
+            .field("provider", &self.provider)
+            .field("path", &self.path)
+            .field("env", &self.env)
+            .field("from_literal", &literal_keys)
+            .field("from_env_file", &self.from_env_file)
+            .field("namespace", &self.namespace)
+            .field("override_existing", &self.override_existing)
+            .field("dry_run", &self.dry_run)
+            .field("output", &self.output)
+            .finish()
+    }
 }
 
 #[derive(Debug, Args)]
@@ -311,5 +335,29 @@ mod tests {
     #[test]
     fn the_command_line_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    fn args(a: &[&str]) -> Vec<std::ffi::OsString> {
+        std::iter::once("kt-secrets")
+            .chain(a.iter().copied())
+            .map(std::ffi::OsString::from)
+            .collect()
+    }
+
+    #[test]
+    fn debug_hides_literal_values() {
+        let cli = Cli::try_parse_from(args(&[
+            "create",
+            "x",
+            "--from-literal",
+            "API_KEY=canary-debug-literal",
+            "--from-literal=canary-no-equals",
+        ]))
+        .unwrap();
+        let shown = format!("{cli:?}");
+        assert!(
+            shown.contains("API_KEY") && !shown.contains("canary"),
+            "{shown}"
+        );
     }
 }
