@@ -1,8 +1,10 @@
 //! The command line: every command, flag and help text.
 
+use std::ffi::OsString;
 use std::fmt;
 use std::path::PathBuf;
 
+use clap::error::{ContextKind, ContextValue};
 use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
 
 const ABOUT: &str = "Local credentials and explicit values as Kubernetes Secrets, mounted into pods \
@@ -60,6 +62,40 @@ pub struct Cli {
 
     #[command(subcommand)]
     pub command: Command,
+}
+
+impl Cli {
+    /// Parses `args` (the program name first). clap repeats a stray argument in its error
+    /// ("unexpected argument 'B=…' found"); next to `--from-literal` such an argument is most
+    /// likely a value given without its flag (`--from-literal A=1 B=2`, `--from-literal KEY
+    /// VALUE`), so it is not repeated.
+    pub fn parse_args(args: impl IntoIterator<Item = OsString>) -> Result<Cli, clap::Error> {
+        let args: Vec<OsString> = args.into_iter().collect();
+        Cli::try_parse_from(&args).map_err(|mut e| {
+            let stray = matches!(
+                e.get(ContextKind::InvalidArg),
+                Some(ContextValue::String(a)) if !a.starts_with('-')
+            );
+            if stray && has_literals(&args) {
+                e.insert(
+                    ContextKind::InvalidArg,
+                    ContextValue::String(STRAY_NOT_SHOWN.to_owned()),
+                );
+            }
+            e
+        })
+    }
+}
+
+/// Stands for an argument that errors do not repeat.
+const STRAY_NOT_SHOWN: &str = "<not shown: next to --from-literal it may be a value>";
+
+/// Whether `args` give `--from-literal` values.
+fn has_literals(args: &[OsString]) -> bool {
+    args.iter().any(|a| {
+        a.to_str()
+            .is_some_and(|a| a == "--from-literal" || a.starts_with("--from-literal="))
+    })
 }
 
 #[derive(Debug, Subcommand)]
@@ -337,16 +373,16 @@ mod tests {
         Cli::command().debug_assert();
     }
 
-    fn args(a: &[&str]) -> Vec<std::ffi::OsString> {
+    fn args(a: &[&str]) -> Vec<OsString> {
         std::iter::once("kt-secrets")
             .chain(a.iter().copied())
-            .map(std::ffi::OsString::from)
+            .map(OsString::from)
             .collect()
     }
 
     #[test]
     fn debug_hides_literal_values() {
-        let cli = Cli::try_parse_from(args(&[
+        let cli = Cli::parse_args(args(&[
             "create",
             "x",
             "--from-literal",
@@ -359,5 +395,25 @@ mod tests {
             shown.contains("API_KEY") && !shown.contains("canary"),
             "{shown}"
         );
+    }
+
+    #[test]
+    fn parse_errors_do_not_repeat_stray_arguments_next_to_literals() {
+        for a in [
+            &["create", "x", "--from-literal", "A=1", "B=canary-stray"][..],
+            &["create", "x", "--from-literal", "PASSWORD", "canary-stray"],
+            &["create", "x", "--from-literal=A=1", "--", "B=canary-stray"],
+        ] {
+            let e = Cli::parse_args(args(a)).unwrap_err();
+            let shown = e.to_string();
+            assert_eq!(e.kind(), clap::error::ErrorKind::UnknownArgument);
+            assert!(
+                shown.contains("not shown") && !shown.contains("canary"),
+                "{a:?}: {shown}"
+            );
+        }
+        // Without literals, the stray argument is named as usual.
+        let e = Cli::parse_args(args(&["list", "stray-name"])).unwrap_err();
+        assert!(e.to_string().contains("'stray-name'"), "{e}");
     }
 }

@@ -216,7 +216,16 @@ async fn build_secret(env: &Env, a: &CreateArgs, registry: Registry) -> Result<S
 /// var names as env vars, other keys as files under `/secrets/<name>/`), each key remembering
 /// whether it came from the command line or from the file.
 fn values_secret(name: &str, a: &CreateArgs) -> Result<Secret> {
-    let norm = kt_secrets::normalize_name(name)?;
+    let norm = kt_secrets::normalize_name(name).map_err(|e| match e {
+        // `--from-literal A=1 B=2` makes `B=2` the NAME: it is not repeated, as it may be a value.
+        kt_secrets::Error::InvalidName { reason, .. } if !a.from_literal.is_empty() => {
+            Failure::usage(format!(
+                "invalid NAME: {reason} (the NAME is not repeated here: next to --from-literal \
+                 it may be a value; give each KEY=VALUE its own --from-literal)"
+            ))
+        }
+        e => e.into(),
+    })?;
     let mut r = Resolved::new();
     let mut add = |k: String, v: String, origin: Origin| -> Result<()> {
         let mount = if kt_secrets::is_env_var_name(&k) {

@@ -260,6 +260,16 @@ fn usage_errors_exit_2() {
     // A literal without `=` may be a value: it is not repeated.
     let r = run(kt(&home).args(["create", "x", "--from-literal", CANARY])).fails(2);
     assert!(r.stderr.contains("--from-literal number 1"), "{}", r.stderr);
+    // A pair given without its flag lands where clap or the NAME check would repeat it.
+    let stray = format!("B={CANARY}");
+    let r = run(kt(&home).args(["create", "x", "--from-literal", "A=1", &stray])).quiet();
+    assert!(
+        r.code == 2 && r.stderr.contains("not shown"),
+        "{}",
+        r.stderr
+    );
+    let r = run(kt(&home).args(["create", "--from-literal", "A=1", &stray, "--dry-run"])).fails(2);
+    assert!(r.stderr.contains("invalid NAME"), "{}", r.stderr);
     let r = run(kt(&home).args(["render", "--secret", "not-a-provider", "--dry-run"])).fails(2);
     assert!(r.stderr.contains("not-a-provider") && r.stderr.contains("not a registered provider"));
     let r = run(kt(&home).args(["render", "--cpus", "lots", "--dry-run"])).fails(2);
