@@ -1,7 +1,9 @@
 //! Weights & Biases: `WANDB_API_KEY`, else the password of the W&B host's machine entry in
 //! `$NETRC` or `~/.netrc` (the host of `WANDB_BASE_URL`, by default `api.wandb.ai`), which is
 //! where `wandb login` stores the key. The container gets env `WANDB_API_KEY`, and
-//! `WANDB_BASE_URL` when it is set.
+//! `WANDB_BASE_URL` when there is one: set in env, or the `base_url` that
+//! `wandb login --host` keeps in `$WANDB_CONFIG_DIR/settings` or `~/.config/wandb/settings`,
+//! which `wandb` uses when the env var is unset and the pod does not get.
 //!
 //! Only that one password is taken: the netrc itself never leaves the laptop, so other
 //! machines' passwords stay there. For the same reason the `default` entry is not used, although
@@ -13,14 +15,17 @@
 
 use std::path::Path;
 
+use ini::Ini;
 use kt_secrets_core::shapes::{EnvShape, EnvVar, Shape, TokenFile, describe, first_found};
 use kt_secrets_core::{
     Error, Origin, Provider, ProviderInfo, ResolveContext, Resolved, Result, SecretValue,
+    read_optional_string,
 };
 
 const NAME: &str = "wandb";
 const DEFAULT_HOST: &str = "api.wandb.ai";
 const BASE_URL: &str = "WANDB_BASE_URL";
+const CONFIG_DIR: &str = "WANDB_CONFIG_DIR";
 
 const SHAPES: &[Shape] = &[
     Shape::Env(EnvShape {
@@ -34,7 +39,7 @@ const SHAPES: &[Shape] = &[
         name: ".netrc",
         owns_dir: false,
         read: netrc_password,
-        what: "password of machine api.wandb.ai (or the host of $WANDB_BASE_URL)",
+        what: "password of machine api.wandb.ai (or the host of the base URL)",
         targets: &["WANDB_API_KEY"],
     }),
 ];
@@ -61,13 +66,16 @@ impl Provider for Wandb {
         for s in EXTRAS {
             s.describe(&mut info);
         }
+        info.sources.push(format!(
+            "base_url in file ${CONFIG_DIR}/settings | ~/.config/wandb/settings"
+        ));
         info
     }
 
     async fn resolve(&self, ctx: &ResolveContext) -> Result<Resolved> {
         let mut found = first_found(NAME, ctx, SHAPES)?;
-        if let Some(url) = ctx.env_nonempty(BASE_URL) {
-            found.add_env(BASE_URL, url, Origin::Env(BASE_URL.to_owned()))?;
+        if let Some((url, origin)) = base_url(ctx)? {
+            found.add_env(BASE_URL, url, origin)?;
         }
         Ok(found)
     }
@@ -78,10 +86,12 @@ impl Provider for Wandb {
 /// `host:port` (older versions, and `requests`, use the bare host), so both are tried, in that
 /// order.
 fn netrc_password(ctx: &ResolveContext, path: &Path, text: &str) -> Result<Option<SecretValue>> {
-    let machines = match ctx.env_nonempty(BASE_URL) {
-        Some(url) => url_machines(url).ok_or_else(|| Error::Provider {
+    let machines = match base_url(ctx)? {
+        Some((url, origin)) => url_machines(&url).ok_or_else(|| Error::Provider {
             provider: NAME.to_owned(),
-            message: format!("{BASE_URL} is not a URL with a host (scheme://host[:port]/…)"),
+            message: format!(
+                "the base URL of {origin} is not a URL with a host (scheme://host[:port]/…)"
+            ),
         })?,
         None => vec![DEFAULT_HOST.to_owned()],
     };
@@ -105,6 +115,31 @@ fn netrc_password(ctx: &ResolveContext, path: &Path, text: &str) -> Result<Optio
         .map(|(_, auth)| auth.password.as_str())
         .filter(|p| !p.is_empty())
         .map(SecretValue::from))
+}
+
+/// The W&B server the laptop's `wandb` talks to: `WANDB_BASE_URL`, else the `base_url` of the
+/// `[default]` section of the settings file; `None` for the default cloud.
+fn base_url(ctx: &ResolveContext) -> Result<Option<(String, Origin)>> {
+    if let Some(url) = ctx.env_nonempty(BASE_URL) {
+        return Ok(Some((url.to_owned(), Origin::Env(BASE_URL.to_owned()))));
+    }
+    let path = ctx
+        .env_path(CONFIG_DIR)
+        .unwrap_or_else(|| ctx.home().join(".config/wandb"))
+        .join("settings");
+    let Some(text) = read_optional_string(&path)? else {
+        return Ok(None);
+    };
+    // The parser's messages name positions only, never the text.
+    let ini = Ini::load_from_str(&text).map_err(|e| Error::Parse {
+        what: path.display().to_string(),
+        detail: format!("line {e}"),
+    })?;
+    Ok(ini
+        .section(Some("default"))
+        .and_then(|s| s.get("base_url"))
+        .filter(|u| !u.is_empty())
+        .map(|u| (u.to_owned(), Origin::File(path))))
 }
 
 /// The line number at the end of a `rust-netrc` error message ("… (line 4)").

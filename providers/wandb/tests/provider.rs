@@ -129,6 +129,49 @@ async fn a_base_url_with_a_port_finds_the_host_port_entry_wandb_login_writes() {
 }
 
 #[tokio::test]
+async fn the_base_url_wandb_login_host_keeps_in_its_settings_picks_the_key_and_goes_to_the_pod() {
+    // `wandb login --host https://wandb.corp.example` writes the host to the settings file and
+    // its key to the netrc; wandb uses that host while WANDB_BASE_URL is unset.
+    let netrc = Netrc::new()
+        .machine("api.wandb.ai", "user", "other-cloud-key")
+        .machine("wandb.corp.example", "user", "onprem-key")
+        .render();
+    let settings = "[default]\nbase_url = https://wandb.corp.example\n";
+    let home = FixtureHome::new()
+        .file(".netrc", &netrc)
+        .file(".config/wandb/settings", settings);
+    let r = resolve(&home).await.unwrap();
+    assert_eq!(key(&r), "onprem-key");
+    assert_eq!(
+        r.data.get("WANDB_BASE_URL").unwrap().expose(),
+        b"https://wandb.corp.example"
+    );
+    assert_eq!(
+        r.origins["WANDB_BASE_URL"],
+        Origin::File(home.path(".config/wandb/settings"))
+    );
+    assert!(
+        r.mounts
+            .contains(&Mount::env("WANDB_BASE_URL", "WANDB_BASE_URL"))
+    );
+    no_other_passwords(&r);
+
+    // WANDB_CONFIG_DIR moves the settings; WANDB_BASE_URL beats them.
+    let home = FixtureHome::new()
+        .file(".netrc", &netrc)
+        .file("conf/wandb/settings", settings)
+        .env_path("WANDB_CONFIG_DIR", "conf/wandb");
+    assert_eq!(key(&resolve(&home).await.unwrap()), "onprem-key");
+    let home = home.env("WANDB_BASE_URL", "https://api.wandb.ai");
+    let r = resolve(&home).await.unwrap();
+    assert_eq!(key(&r), "other-cloud-key");
+    assert_eq!(
+        r.data.get("WANDB_BASE_URL").unwrap().expose(),
+        b"https://api.wandb.ai"
+    );
+}
+
+#[tokio::test]
 async fn neither_default_nor_other_hosts_stand_in_for_the_wandb_host() {
     for home in [
         FixtureHome::new().file(".netrc", netrc_with("wandb.other.example", "x")),
@@ -257,8 +300,9 @@ fn listed_with_sources_and_targets() {
         info.sources,
         [
             "env WANDB_API_KEY",
-            "password of machine api.wandb.ai (or the host of $WANDB_BASE_URL) in file $NETRC | ~/.netrc",
+            "password of machine api.wandb.ai (or the host of the base URL) in file $NETRC | ~/.netrc",
             "env WANDB_BASE_URL (optional)",
+            "base_url in file $WANDB_CONFIG_DIR/settings | ~/.config/wandb/settings",
         ]
     );
     assert_eq!(info.targets, ["env WANDB_API_KEY", "env WANDB_BASE_URL"]);
