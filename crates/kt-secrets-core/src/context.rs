@@ -107,8 +107,8 @@ impl ResolveContext {
         self.env.keys().map(String::as_str)
     }
 
-    /// Expands a leading `~` (and makes relative paths relative to home, as a user's shell
-    /// would not, so results never depend on the process's working directory).
+    /// Expands a leading `~` to the context's home. Other paths are left as they are: a
+    /// relative path stays relative to the working directory, as the SDKs treat one.
     pub fn expand(&self, path: impl AsRef<Path>) -> PathBuf {
         let path = path.as_ref();
         match path.strip_prefix("~") {
