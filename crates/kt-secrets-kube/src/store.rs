@@ -206,7 +206,7 @@ impl Failure {
             },
             kube::Error::HyperError(e) => Failure::Unreachable(e.to_string()),
             kube::Error::Service(e) => Failure::Unreachable(error_chain(&*e)),
-            other => Failure::Other(other.to_string()),
+            other => Failure::Other(auth_problem(&other).unwrap_or_else(|| other.to_string())),
         }
     }
 
@@ -285,6 +285,9 @@ impl Failure {
 /// The messages of an error and its sources, outermost first: connection errors hide the
 /// useful part ("connection refused") in a source.
 fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    if let Some(auth) = auth_problem(e) {
+        return auth;
+    }
     let mut parts = vec![e.to_string()];
     let mut cur = e.source();
     while let Some(s) = cur {
@@ -295,6 +298,37 @@ fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
         cur = s.source();
     }
     parts.join(": ")
+}
+
+/// The auth failure in `e`'s chain, if there is one, told without what kube's message carries:
+/// an exec credential plugin's output, quoted by a parse error or dumped whole when the plugin
+/// fails, and its command line. That output is the cluster token. Errors that wrap it repeat
+/// its text, so the whole chain is replaced.
+fn auth_problem(e: &(dyn std::error::Error + 'static)) -> Option<String> {
+    use kube::client::AuthError as A;
+    let mut cur = Some(e);
+    while let Some(err) = cur {
+        let auth = match err.downcast_ref::<kube::Error>() {
+            Some(kube::Error::Auth(a)) => Some(a),
+            _ => err.downcast_ref::<A>(),
+        };
+        if let Some(a) = auth {
+            let hidden = "(its output is not shown: it may hold credentials)";
+            return Some(match a {
+                A::AuthExecRun { status, .. } => {
+                    format!("auth error: the exec credential plugin failed with {status} {hidden}")
+                }
+                A::AuthExecParse(_) | A::ParseTokenKey(_) => {
+                    format!(
+                        "auth error: the exec credential plugin's output does not parse {hidden}"
+                    )
+                }
+                other => format!("auth error: {other}"),
+            });
+        }
+        cur = err.source();
+    }
+    None
 }
 
 /// Kubernetes Secrets of one namespace (by default) and one owner.
@@ -377,7 +411,8 @@ impl SecretStore {
         let server = config.cluster_url.to_string();
         let namespace = config.default_namespace.clone();
         install_crypto_provider();
-        let client = kube::Client::try_from(config).map_err(|e| err(e.to_string()))?;
+        let client = kube::Client::try_from(config)
+            .map_err(|e| err(auth_problem(&e).unwrap_or_else(|| e.to_string())))?;
         Ok(SecretStore {
             server: Some(server.trim_end_matches('/').to_owned()),
             ..SecretStore::new(client, Some(namespace))
@@ -791,5 +826,71 @@ mod tests {
         }
         assert!(Failure::Timeout(Duration::from_secs(1)).is_transient());
         assert!(Failure::Unreachable("refused".into()).is_transient());
+    }
+
+    const CANARY: &str = "canary-exec-token-5c1e";
+
+    /// A kubeconfig whose user gets its token from `script` (a shell script body).
+    fn exec_kubeconfig(dir: &Path, script: &str) -> std::path::PathBuf {
+        use std::os::unix::fs::PermissionsExt;
+        let exe = dir.join("credential-plugin");
+        std::fs::write(&exe, format!("#!/bin/sh\n{script}\n")).unwrap();
+        std::fs::set_permissions(&exe, std::fs::Permissions::from_mode(0o700)).unwrap();
+        let kc = dir.join("config");
+        std::fs::write(
+            &kc,
+            format!(
+                "apiVersion: v1\nkind: Config\ncurrent-context: x\n\
+                 clusters: [{{name: c, cluster: {{server: 'https://127.0.0.1:1'}}}}]\n\
+                 contexts: [{{name: x, context: {{cluster: c, user: u}}}}]\n\
+                 users: [{{name: u, user: {{exec: {{apiVersion: client.authentication.k8s.io/v1, \
+                 interactiveMode: Never, command: '{}', args: ['--token', '{CANARY}']}}}}}}]\n",
+                exe.display()
+            ),
+        )
+        .unwrap();
+        kc
+    }
+
+    #[tokio::test]
+    async fn credential_plugin_output_stays_out_of_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        for (script, says) in [
+            // Output that does not parse: kube's parser quotes it.
+            (
+                format!(
+                    "printf '{{\"kind\": \"ExecCredential\", \"status\": {{\"token\": \"{CANARY}\" ]'"
+                ),
+                "does not parse",
+            ),
+            // A failing plugin: kube dumps its stdout and stderr, and its command line.
+            (
+                format!("echo {CANARY}; echo {CANARY} >&2; exit 3"),
+                "failed with exit status: 3",
+            ),
+        ] {
+            let kc = exec_kubeconfig(dir.path(), &script);
+            let e = SecretStore::from_kubeconfig(Some(&kc), None)
+                .await
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains(says) && !e.contains(CANARY), "{e}");
+        }
+        // A token refreshed during a request fails inside the client's service stack.
+        use std::os::unix::process::ExitStatusExt;
+        let status = std::process::ExitStatus::from_raw(3 << 8);
+        let auth = kube::client::AuthError::AuthExecRun {
+            cmd: format!("plugin --token {CANARY}"),
+            status,
+            out: std::process::Output {
+                status,
+                stdout: CANARY.into(),
+                stderr: CANARY.into(),
+            },
+        };
+        let e = Failure::classify(kube::Error::Service(Box::new(auth)))
+            .into_error(Target::namespace("ns"), 1, None)
+            .to_string();
+        assert!(e.contains("failed with") && !e.contains(CANARY), "{e}");
     }
 }
