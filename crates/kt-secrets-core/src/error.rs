@@ -49,6 +49,13 @@ pub enum Error {
     #[error("env var {var} is set but empty")]
     EnvEmpty { var: String },
 
+    #[error(
+        "the local env var for key {key} is not set, and what names it is not an env var name: \
+         it is not repeated here, as it may be a value; give the name of the env var that holds \
+         the value"
+    )]
+    EnvNameWithheld { key: String },
+
     #[error("{} does not exist", .path.display())]
     FileNotFound { path: PathBuf },
 

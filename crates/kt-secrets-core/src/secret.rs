@@ -144,7 +144,15 @@ impl Secret {
         for (key, local) in env_vars {
             let (key, local) = (key.into(), local.into());
             crate::mount::validate_env_var(&key)?;
-            let value = ctx.require_env(&local)?;
+            let value = match ctx.require_env(&local) {
+                Ok(v) => v,
+                // A name no shell can set is most likely the value given in its place
+                // (`API_KEY=sk-…`, as `docker run -e` takes it).
+                Err(_) if !crate::mount::is_env_var_name(&local) => {
+                    return Err(Error::EnvNameWithheld { key });
+                }
+                Err(e) => return Err(e),
+            };
             r.add(key.clone(), value, Origin::Env(local))?;
             r.mounts.push(Mount::env(key.clone(), key));
         }

@@ -100,6 +100,16 @@ fn from_env_errors_name_the_variable() {
     assert!(e.to_string().contains("EMPTY"), "{e}");
     let e = Secret::from_env_in(&c, "x", [("not-an-env-var", "EMPTY")]).unwrap_err();
     assert!(e.to_string().contains("not-an-env-var"), "{e}");
+    // A value given where the local var's name goes is not repeated.
+    let e = Secret::from_env_in(&c, "x", [("API_KEY", "sk-canary-env-name")]).unwrap_err();
+    assert!(matches!(e, Error::EnvNameWithheld { .. }), "{e}");
+    assert!(
+        e.to_string().contains("API_KEY") && !e.to_string().contains("canary"),
+        "{e}"
+    );
+    // A set var is read whatever its name.
+    let c = c.with_env("odd-name", "v");
+    Secret::from_env_in(&c, "x", [("API_KEY", "odd-name")]).unwrap();
 }
 
 #[test]
