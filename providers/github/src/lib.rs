@@ -1,17 +1,26 @@
-//! GitHub: a token for `gh`, `git` over HTTPS and the GitHub SDKs, found as `gh` finds its own:
-//! `GH_TOKEN`, else `GITHUB_TOKEN`, else the `oauth_token` of `github.com` (or `$GH_HOST`) in
-//! gh's `hosts.yml` (under `$GH_CONFIG_DIR`, `$XDG_CONFIG_HOME/gh` or `~/.config/gh`), else
-//! what `gh auth token` prints, which is how a token that gh keeps in the system keyring is
-//! reached. The container gets env `GH_TOKEN`.
+//! GitHub: a token for `gh`, `git` over HTTPS and the GitHub SDKs, found as `gh` finds its own
+//! for the host it works with, `$GH_HOST` or else `github.com`.
+//!
+//! For `github.com` and GHE.com tenancies (`*.ghe.com`): `GH_TOKEN`, else `GITHUB_TOKEN`, else
+//! the `oauth_token` of the host in gh's `hosts.yml` (under `$GH_CONFIG_DIR`,
+//! `$XDG_CONFIG_HOME/gh` or `~/.config/gh`), else what `gh auth token --hostname <host>`
+//! prints, which is how a token that gh keeps in the system keyring is reached. The container
+//! gets env `GH_TOKEN`.
+//!
+//! For a GitHub Enterprise Server host (any other `$GH_HOST`): `GH_ENTERPRISE_TOKEN`, else
+//! `GITHUB_ENTERPRISE_TOKEN`, else `hosts.yml`, else `gh auth token`, as above. `GH_TOKEN` and
+//! `GITHUB_TOKEN` are never taken for it: gh reserves them for github.com and GHE.com, so they
+//! hold a token for another service. The container gets the token as `GH_ENTERPRISE_TOKEN`,
+//! which gh reads for such a host, and as `GH_TOKEN`, which other tools read.
+//!
+//! Whenever the host is not `github.com`, the container gets `GH_HOST` too, so that gh there
+//! works with the same host. Host names are normalized as gh does: lowercase, a subdomain of
+//! `github.com` is `github.com`, and `a.b.ghe.com` is `b.ghe.com`.
 //!
 //! Several accounts on one host (gh 2.40 and later): gh keeps the active account's token at
 //! the top level of the host entry, and that is the only one read. The tokens of the other
 //! accounts, under `users:`, are never taken, so they never leave the laptop; to ship another
 //! account, switch to it with `gh auth switch` first.
-//!
-//! Enterprise hosts: gh reads `GH_ENTERPRISE_TOKEN` for them; this provider does not, and the
-//! pod gets `GH_TOKEN` only (see the spec), so point `GH_HOST` at the host and keep its token
-//! in `hosts.yml` or the keyring.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -26,28 +35,56 @@ use kt_secrets_core::{
 use serde::Deserialize;
 
 const NAME: &str = "github";
+const DESCRIPTION: &str = "GitHub token (for gh, git and the GitHub SDKs)";
 const KEY: &str = "GH_TOKEN";
+const HOST_VAR: &str = "GH_HOST";
 const DEFAULT_HOST: &str = "github.com";
+/// gh's name for a local development instance; like github.com, it takes `GH_TOKEN`.
+const LOCALHOST: &str = "github.localhost";
+/// The domain of GHE.com tenancies, which take `GH_TOKEN` as github.com does.
+const TENANCY_DOMAIN: &str = "ghe.com";
 
+const TARGETS: &[&str] = &[KEY];
+const ENTERPRISE_TARGETS: &[&str] = &[KEY, "GH_ENTERPRISE_TOKEN"];
+
+const HOSTS_YML: TokenFile = TokenFile {
+    key: KEY,
+    file_env: &[],
+    dir_env: &[("GH_CONFIG_DIR", ""), ("XDG_CONFIG_HOME", "gh")],
+    dir: ".config/gh",
+    name: "hosts.yml",
+    owns_dir: true,
+    read: hosts_token,
+    what: "oauth_token of $GH_HOST (default github.com)",
+    targets: TARGETS,
+};
+
+/// For github.com, GHE.com tenancies and github.localhost.
 const SHAPES: &[Shape] = &[
     Shape::Env(EnvShape {
         vars: &[EnvVar {
             key: KEY,
             sources: &["GH_TOKEN", "GITHUB_TOKEN"],
-            targets: &[KEY],
+            targets: TARGETS,
+            required: true,
+        }],
+    }),
+    Shape::TokenFile(HOSTS_YML),
+];
+
+/// For a GitHub Enterprise Server host.
+const ENTERPRISE_SHAPES: &[Shape] = &[
+    Shape::Env(EnvShape {
+        vars: &[EnvVar {
+            key: KEY,
+            sources: &["GH_ENTERPRISE_TOKEN", "GITHUB_ENTERPRISE_TOKEN"],
+            targets: ENTERPRISE_TARGETS,
             required: true,
         }],
     }),
     Shape::TokenFile(TokenFile {
-        key: KEY,
-        file_env: &[],
-        dir_env: &[("GH_CONFIG_DIR", ""), ("XDG_CONFIG_HOME", "gh")],
-        dir: ".config/gh",
-        name: "hosts.yml",
-        owns_dir: true,
-        read: hosts_token,
-        what: "oauth_token of github.com (or $GH_HOST)",
-        targets: &[KEY],
+        targets: ENTERPRISE_TARGETS,
+        ..HOSTS_YML
     }),
 ];
 
@@ -68,25 +105,69 @@ impl Provider for GitHub {
     }
 
     fn info(&self) -> ProviderInfo {
-        let mut info = describe("GitHub token (for gh, git and the GitHub SDKs)", SHAPES);
-        info.sources
-            .push("output of `gh auth token`, with gh found on $PATH".to_owned());
+        let github = describe(DESCRIPTION, SHAPES);
+        let enterprise = describe(DESCRIPTION, ENTERPRISE_SHAPES);
+        let mut info = ProviderInfo {
+            description: github.description,
+            default_dirs: github.default_dirs,
+            ..Default::default()
+        };
+        // The two lists differ only in the env vars, which are shown side by side.
+        for (g, e) in github.sources.into_iter().zip(enterprise.sources) {
+            if g == e {
+                info.sources.push(g);
+            } else {
+                info.sources
+                    .push(format!("{g}, for github.com and *.ghe.com"));
+                info.sources
+                    .push(format!("{e}, for a GitHub Enterprise Server $GH_HOST"));
+            }
+        }
+        info.sources.push(
+            "output of `gh auth token --hostname $GH_HOST`, with gh found on $PATH".to_owned(),
+        );
+        info.targets = github.targets;
+        for t in enterprise.targets {
+            if !info.targets.contains(&t) {
+                info.targets.push(format!("{t} (GitHub Enterprise Server)"));
+            }
+        }
+        info.targets
+            .push(format!("env {HOST_VAR} (unless github.com)"));
         info
     }
 
     async fn resolve(&self, ctx: &ResolveContext) -> Result<Resolved> {
+        let host = gh_host(ctx);
+        let enterprise = is_enterprise(&host);
+        let (shapes, targets) = if enterprise {
+            (ENTERPRISE_SHAPES, ENTERPRISE_TARGETS)
+        } else {
+            (SHAPES, TARGETS)
+        };
         let mut looked = Looked::new();
-        match first_found(NAME, ctx, SHAPES) {
-            Ok(found) => return Ok(found),
+        if enterprise {
+            // Someone with GH_TOKEN set learns why it was not taken.
+            looked.other(format!(
+                "env {HOST_VAR} ({host}, a GitHub Enterprise Server host, for which GH_TOKEN \
+                 and GITHUB_TOKEN are not read)"
+            ));
+        }
+        let mut found = match first_found(NAME, ctx, shapes) {
+            Ok(found) => found,
             Err(Error::NothingFound { looked: places, .. }) => {
                 places.into_iter().for_each(|p| looked.other(p));
+                self.gh_auth_token(ctx, &host, targets, &mut looked)
+                    .await?
+                    .ok_or_else(|| looked.into_error(NAME))?
             }
             Err(e) => return Err(e),
+        };
+        if host != DEFAULT_HOST {
+            found.add(HOST_VAR, host, Origin::Env(HOST_VAR.to_owned()))?;
+            found.mounts.push(Mount::env(HOST_VAR, HOST_VAR));
         }
-        match self.gh_auth_token(ctx, &mut looked).await? {
-            Some(found) => Ok(found),
-            None => Err(looked.into_error(NAME)),
-        }
+        Ok(found)
     }
 }
 
@@ -97,13 +178,14 @@ impl GitHub {
     async fn gh_auth_token(
         &self,
         ctx: &ResolveContext,
+        host: &str,
+        targets: &[&str],
         looked: &mut Looked,
     ) -> Result<Option<Resolved>> {
         let Some(gh) = find_executable(ctx, "gh") else {
             looked.other("`gh auth token` (no gh on $PATH)");
             return Ok(None);
         };
-        let host = gh_host(ctx);
         let shown = format!("{} auth token --hostname {host}", gh.display());
         let fail = |what: String| Error::Provider {
             provider: NAME.to_owned(),
@@ -111,7 +193,7 @@ impl GitHub {
         };
 
         let mut cmd = tokio::process::Command::new(&gh);
-        cmd.args(["auth", "token", "--hostname", &host])
+        cmd.args(["auth", "token", "--hostname", host])
             .env_clear()
             .envs(ctx.env_names().filter_map(|k| Some((k, ctx.env(k)?))))
             .stdin(Stdio::null())
@@ -151,7 +233,9 @@ impl GitHub {
         }
         let mut found = Resolved::new();
         found.add(KEY, token, Origin::Command(shown))?;
-        found.mounts.push(Mount::env(KEY, KEY));
+        for t in targets {
+            found.mounts.push(Mount::env(*t, KEY));
+        }
         Ok(Some(found))
     }
 }
@@ -171,11 +255,40 @@ async fn spawn(cmd: &mut tokio::process::Command) -> std::io::Result<tokio::proc
     }
 }
 
-/// The host gh works with: `$GH_HOST`, else github.com. gh keeps host names lowercase.
+/// The host gh works with: `$GH_HOST`, else github.com, normalized as gh normalizes it.
 fn gh_host(ctx: &ResolveContext) -> String {
-    ctx.env_nonempty("GH_HOST")
-        .map(|h| h.trim().to_ascii_lowercase())
-        .unwrap_or_else(|| DEFAULT_HOST.to_owned())
+    ctx.env(HOST_VAR)
+        .map(str::trim)
+        .filter(|h| !h.is_empty())
+        .map_or_else(|| DEFAULT_HOST.to_owned(), normalize_host)
+}
+
+/// gh's normalization: lowercase; any subdomain of github.com or github.localhost is that
+/// host; of a GHE.com name only the tenancy (`a.b.ghe.com` is `b.ghe.com`) counts.
+fn normalize_host(host: &str) -> String {
+    let host = host.to_ascii_lowercase();
+    for base in [DEFAULT_HOST, LOCALHOST] {
+        if host
+            .strip_suffix(base)
+            .is_some_and(|sub| sub.ends_with('.'))
+        {
+            return base.to_owned();
+        }
+    }
+    if let Some(sub) = host
+        .strip_suffix(TENANCY_DOMAIN)
+        .and_then(|h| h.strip_suffix('.'))
+    {
+        let tenancy = sub.rsplit('.').next().unwrap_or(sub);
+        return format!("{tenancy}.{TENANCY_DOMAIN}");
+    }
+    host
+}
+
+/// A GitHub Enterprise Server host: neither github.com, nor a GHE.com tenancy, nor
+/// github.localhost. `host` is normalized.
+fn is_enterprise(host: &str) -> bool {
+    host != DEFAULT_HOST && host != LOCALHOST && !host.ends_with(&format!(".{TENANCY_DOMAIN}"))
 }
 
 /// One host of `hosts.yml`. Only the top-level token is read: it is the active account's.

@@ -39,6 +39,40 @@ async fn github_conforms() {
                 .env_path("PATH", "bin")
                 .canary("canary-gh-command"),
         )
+        .found(
+            "GH_ENTERPRISE_TOKEN for a GitHub Enterprise Server GH_HOST",
+            FixtureHome::new()
+                .env("GH_HOST", "ghe.example.com")
+                .env("GH_ENTERPRISE_TOKEN", "canary-ghe-env")
+                .env("GH_TOKEN", "canary-gh-dotcom")
+                .canary("canary-ghe-env")
+                .canary("canary-gh-dotcom"),
+        )
+        .found(
+            "hosts.yml entry of a GitHub Enterprise Server GH_HOST",
+            FixtureHome::new()
+                .file(".config/gh/hosts.yml", hosts("canary-gh-hosts"))
+                .env("GH_HOST", "GHE.example.com")
+                .env("GITHUB_TOKEN", "canary-github-dotcom")
+                .canary("canary-gh-hosts")
+                .canary("canary-gh-inactive")
+                .canary("canary-gh-enterprise")
+                .canary("canary-github-dotcom"),
+        )
+        .found(
+            "gh auth token for a GitHub Enterprise Server GH_HOST",
+            FixtureHome::new()
+                .file_mode(
+                    "bin/gh",
+                    "#!/bin/sh\n[ \"$4\" = ghe.example.com ] && echo canary-ghe-command\n",
+                    0o755,
+                )
+                .env_path("PATH", "bin")
+                .env("GH_HOST", "ghe.example.com")
+                .env("GH_TOKEN", "canary-gh-dotcom")
+                .canary("canary-ghe-command")
+                .canary("canary-gh-dotcom"),
+        )
         .unreadable(
             "hosts.yml",
             FixtureHome::new()
@@ -53,6 +87,15 @@ async fn github_conforms() {
                 .env_path("GH_CONFIG_DIR", "ghconf")
                 .canary("canary-gh-hosts"),
             "~/ghconf/hosts.yml",
+        )
+        .unreadable(
+            "hosts.yml of a GitHub Enterprise Server GH_HOST",
+            FixtureHome::new()
+                .file(".config/gh/hosts.yml", hosts("canary-gh-hosts"))
+                .env("GH_HOST", "ghe.example.com")
+                .canary("canary-gh-hosts")
+                .canary("canary-gh-enterprise"),
+            "~/.config/gh/hosts.yml",
         )
         .looks_at(&[
             "env GH_TOKEN",

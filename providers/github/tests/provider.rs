@@ -1,6 +1,7 @@
 //! Precedence of the github provider's sources: env vars, gh's hosts.yml (hosts, accounts and
 //! the directories that relocate it), and `gh auth token` run from a fake `gh` on a fixture
-//! PATH.
+//! PATH; for github.com and GHE.com, and for a GitHub Enterprise Server `GH_HOST`, which takes
+//! its own env vars and never `GH_TOKEN`.
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -25,6 +26,34 @@ fn only_gh_token(r: &Resolved) {
     assert_eq!(r.mounts, [Mount::env("GH_TOKEN", "GH_TOKEN")]);
 }
 
+/// What the pod gets for GitHub Enterprise Server host `host`: the token as both env vars,
+/// and the host.
+fn enterprise_mounts(r: &Resolved, host: &str) {
+    assert_eq!(r.data.keys().collect::<Vec<_>>(), ["GH_HOST", "GH_TOKEN"]);
+    assert_eq!(r.data.get("GH_HOST").unwrap().expose_str(), Some(host));
+    assert_eq!(r.origins["GH_HOST"], Origin::Env("GH_HOST".into()));
+    assert_eq!(
+        r.mounts,
+        [
+            Mount::env("GH_TOKEN", "GH_TOKEN"),
+            Mount::env("GH_ENTERPRISE_TOKEN", "GH_TOKEN"),
+            Mount::env("GH_HOST", "GH_HOST"),
+        ]
+    );
+}
+
+/// No github.com token from `everything()` appears anywhere in `r`.
+fn no_github_com_token(r: &Resolved) {
+    let shown = format!("{r:?}");
+    for t in ["gh_env", "github_env", "gho_active", "gho_from_gh"] {
+        assert!(!shown.contains(t), "{t} in {shown}");
+        assert!(
+            r.data.iter().all(|(_, v)| v.expose() != t.as_bytes()),
+            "{t} taken"
+        );
+    }
+}
+
 /// hosts.yml with github.com (two accounts, the active one's token in the file), an
 /// enterprise host, and a host whose token is in the keyring.
 fn hosts() -> String {
@@ -36,8 +65,9 @@ fn hosts() -> String {
         .render()
 }
 
-/// A fake `gh` at `~/bin/gh`, with `PATH` = `~/bin`. It prints `$FAKE_GH_TOKEN` for
-/// `gh auth token --hostname github.com`, fails for other hosts, and fails loudly if it sees
+/// A fake `gh` at `~/bin/gh`, with `PATH` = `~/bin`. With [`PRINTS_TOKEN`] it prints
+/// `$FAKE_GH_TOKEN` for `gh auth token --hostname github.com`, `$FAKE_GHE_TOKEN` for
+/// `--hostname keyring.example.com`, and fails for other hosts. It fails loudly if it sees
 /// an env var of this test process rather than of the context.
 fn with_fake_gh(home: FixtureHome, body: &str) -> FixtureHome {
     let script = format!(
@@ -53,6 +83,7 @@ fn with_fake_gh(home: FixtureHome, body: &str) -> FixtureHome {
 
 const PRINTS_TOKEN: &str = "case \"$4\" in\n\
     github.com) echo \"$FAKE_GH_TOKEN\" ;;\n\
+    keyring.example.com) echo \"$FAKE_GHE_TOKEN\" ;;\n\
     *) echo \"no oauth token found for $4 canary-gh-stderr\" >&2; exit 1 ;;\n\
     esac";
 
@@ -67,7 +98,11 @@ fn everything() -> FixtureHome {
 
 #[tokio::test]
 async fn gh_token_wins_over_everything() {
-    let r = resolve(&everything()).await.unwrap();
+    // The enterprise vars are for other hosts.
+    let home = everything()
+        .env("GH_ENTERPRISE_TOKEN", "gh_ghe_env")
+        .env("GITHUB_ENTERPRISE_TOKEN", "github_ghe_env");
+    let r = resolve(&home).await.unwrap();
     assert_eq!(token(&r), "gh_env");
     assert_eq!(r.origins["GH_TOKEN"], Origin::Env("GH_TOKEN".into()));
     only_gh_token(&r);
@@ -90,21 +125,15 @@ async fn github_token_comes_next_and_is_given_as_gh_token() {
 
 #[tokio::test]
 async fn then_the_active_account_of_github_com_in_hosts_yml() {
-    let home = everything().env("GH_TOKEN", "").env("GITHUB_TOKEN", "");
+    let home = everything()
+        .env("GH_TOKEN", "")
+        .env("GITHUB_TOKEN", "")
+        .env("GH_ENTERPRISE_TOKEN", "gh_ghe_env");
     let r = resolve(&home).await.unwrap();
     assert_eq!(token(&r), "gho_active");
     assert_eq!(r.origins["GH_TOKEN"], Origin::File(home.path(HOSTS)));
     only_gh_token(&r);
     assert!(!format!("{r:?}").contains("gho_inactive"));
-}
-
-#[tokio::test]
-async fn gh_host_picks_the_host_entry() {
-    let home = FixtureHome::new()
-        .file(HOSTS, hosts())
-        .env("GH_HOST", "GHE.example.com");
-    let r = resolve(&home).await.unwrap();
-    assert_eq!(token(&r), "gho_enterprise");
 }
 
 #[tokio::test]
@@ -136,7 +165,7 @@ async fn then_gh_auth_token_when_hosts_yml_has_no_token() {
         FixtureHome::new(),
         FixtureHome::new()
             .file(HOSTS, hosts())
-            .env("GH_HOST", "keyring.example.com"),
+            .env("GH_HOST", "unknown.example.com"),
         FixtureHome::new().file(HOSTS, ""),
     ] {
         let host_is_github = home.env_map().get("GH_HOST").is_none();
@@ -152,15 +181,176 @@ async fn then_gh_auth_token_when_hosts_yml_has_no_token() {
             );
             only_gh_token(&r);
         } else {
-            // The fake gh knows only github.com, and says so on stderr with a canary.
+            // The fake gh does not know this host, and says so on stderr with a canary.
             let e = res.unwrap_err();
             let msg = e.to_string();
             assert!(matches!(e, Error::NothingFound { .. }), "{msg}");
-            assert!(msg.contains("--hostname keyring.example.com"), "{msg}");
+            assert!(msg.contains("--hostname unknown.example.com"), "{msg}");
             assert!(msg.contains("exit status: 1"), "{msg}");
             assert!(!msg.contains("canary-gh-stderr"), "{msg}");
         }
     }
+}
+
+#[tokio::test]
+async fn enterprise_host_takes_gh_enterprise_token_never_gh_token() {
+    let base = || {
+        everything()
+            .env("GH_HOST", "ghe.example.com")
+            .env("GITHUB_ENTERPRISE_TOKEN", "github_ghe_env")
+    };
+    let r = resolve(&base().env("GH_ENTERPRISE_TOKEN", "gh_ghe_env"))
+        .await
+        .unwrap();
+    assert_eq!(token(&r), "gh_ghe_env");
+    assert_eq!(
+        r.origins["GH_TOKEN"],
+        Origin::Env("GH_ENTERPRISE_TOKEN".into())
+    );
+    enterprise_mounts(&r, "ghe.example.com");
+    no_github_com_token(&r);
+
+    let r = resolve(&base().env("GH_ENTERPRISE_TOKEN", ""))
+        .await
+        .unwrap();
+    assert_eq!(token(&r), "github_ghe_env");
+    assert_eq!(
+        r.origins["GH_TOKEN"],
+        Origin::Env("GITHUB_ENTERPRISE_TOKEN".into())
+    );
+    enterprise_mounts(&r, "ghe.example.com");
+    no_github_com_token(&r);
+}
+
+#[tokio::test]
+async fn enterprise_host_then_its_hosts_yml_entry_though_gh_token_is_set() {
+    // GH_HOST is normalized as gh does it: lowercase, surrounding blanks dropped.
+    let home = everything().env("GH_HOST", " GHE.Example.com ");
+    let r = resolve(&home).await.unwrap();
+    assert_eq!(token(&r), "gho_enterprise");
+    assert_eq!(r.origins["GH_TOKEN"], Origin::File(home.path(HOSTS)));
+    enterprise_mounts(&r, "ghe.example.com");
+    no_github_com_token(&r);
+    assert!(!format!("{r:?}").contains("gho_inactive"));
+}
+
+#[tokio::test]
+async fn enterprise_host_then_gh_auth_token_for_that_host() {
+    // hosts.yml names the host without a token: gh keeps it in the keyring.
+    let home = everything()
+        .env("GH_HOST", "keyring.example.com")
+        .env("FAKE_GHE_TOKEN", "gho_keyring\n");
+    let r = resolve(&home).await.unwrap();
+    assert_eq!(token(&r), "gho_keyring");
+    let gh = home.path("bin/gh").display().to_string();
+    assert_eq!(
+        r.origins["GH_TOKEN"],
+        Origin::Command(format!("{gh} auth token --hostname keyring.example.com"))
+    );
+    enterprise_mounts(&r, "keyring.example.com");
+    no_github_com_token(&r);
+}
+
+#[tokio::test]
+async fn enterprise_host_with_only_github_com_tokens_finds_nothing_and_says_why() {
+    let home = with_fake_gh(FixtureHome::new(), PRINTS_TOKEN)
+        .env("GH_HOST", "ghe.example.com")
+        .env("GH_TOKEN", "canary-gh-dotcom")
+        .env("GITHUB_TOKEN", "canary-github-dotcom")
+        .env("FAKE_GH_TOKEN", "canary-gh-dotcom-gh")
+        .file(
+            HOSTS,
+            GhHosts::new()
+                .host("github.com", "me", Some("canary-gh-dotcom-file"))
+                .render(),
+        );
+    let e = resolve(&home).await.unwrap_err();
+    let msg = e.to_string();
+    assert!(matches!(e, Error::NothingFound { .. }), "{msg}");
+    for place in [
+        "env GH_HOST (ghe.example.com, a GitHub Enterprise Server host",
+        "env GH_ENTERPRISE_TOKEN",
+        "env GITHUB_ENTERPRISE_TOKEN",
+        "env GH_CONFIG_DIR",
+        "auth token --hostname ghe.example.com",
+    ] {
+        assert!(msg.contains(place), "{place} not in {msg}");
+    }
+    assert!(
+        !msg.contains("env GH_TOKEN") && !msg.contains("env GITHUB_TOKEN"),
+        "{msg}"
+    );
+    assert!(!msg.contains("canary"), "{msg}");
+    assert!(!format!("{e:?}").contains("canary"), "{e:?}");
+}
+
+#[tokio::test]
+async fn ghe_com_tenancy_takes_gh_token_and_gets_gh_host() {
+    let tenancy = || {
+        FixtureHome::new()
+            .env("GH_HOST", "api.Octo.ghe.com")
+            .env("GH_ENTERPRISE_TOKEN", "gh_ghe_env")
+            .file(
+                HOSTS,
+                GhHosts::new()
+                    .host("octo.ghe.com", "me", Some("gho_tenancy"))
+                    .render(),
+            )
+    };
+    let want_mounts = [
+        Mount::env("GH_TOKEN", "GH_TOKEN"),
+        Mount::env("GH_HOST", "GH_HOST"),
+    ];
+    let r = resolve(&tenancy().env("GH_TOKEN", "gh_env")).await.unwrap();
+    assert_eq!(token(&r), "gh_env");
+    assert_eq!(r.mounts, want_mounts);
+    assert_eq!(
+        r.data.get("GH_HOST").unwrap().expose_str(),
+        Some("octo.ghe.com")
+    );
+    let r = resolve(&tenancy()).await.unwrap();
+    assert_eq!(token(&r), "gho_tenancy");
+    assert_eq!(r.mounts, want_mounts);
+}
+
+#[tokio::test]
+async fn github_com_subdomains_and_a_blank_gh_host_are_github_com() {
+    for host in ["api.GitHub.com", "  ", ""] {
+        let home = everything()
+            .env("GH_HOST", host)
+            .env("GH_ENTERPRISE_TOKEN", "gh_ghe_env");
+        let r = resolve(&home).await.unwrap();
+        assert_eq!(token(&r), "gh_env", "{host:?}");
+        only_gh_token(&r);
+    }
+}
+
+#[tokio::test]
+async fn from_path_with_an_enterprise_host_reads_that_host_in_the_directory() {
+    let home = FixtureHome::new()
+        .file(HOSTS, hosts())
+        .env("GH_HOST", "ghe.example.com")
+        .env("GH_ENTERPRISE_TOKEN", "gh_ghe_env");
+    let registry = Registry::builtin().unwrap();
+    let s = Secret::from_path_in(&registry, &home.context(), Path::new("~/.config/gh"), None)
+        .await
+        .unwrap();
+    assert_eq!(
+        s.data().get("GH_TOKEN").unwrap().expose(),
+        b"gho_enterprise"
+    );
+    assert_eq!(
+        s.data().get("GH_HOST").unwrap().expose(),
+        b"ghe.example.com"
+    );
+    assert_eq!(
+        s.mounts(),
+        [
+            Mount::env("GH_TOKEN", "GH_TOKEN"),
+            Mount::env("GH_ENTERPRISE_TOKEN", "GH_TOKEN"),
+            Mount::env("GH_HOST", "GH_HOST"),
+        ]
+    );
 }
 
 #[tokio::test]
@@ -292,11 +482,19 @@ fn listed_with_sources_targets_and_its_directory() {
     assert_eq!(
         info.sources,
         [
-            "env GH_TOKEN | GITHUB_TOKEN",
-            "oauth_token of github.com (or $GH_HOST) in file $GH_CONFIG_DIR/hosts.yml | $XDG_CONFIG_HOME/gh/hosts.yml | ~/.config/gh/hosts.yml",
-            "output of `gh auth token`, with gh found on $PATH",
+            "env GH_TOKEN | GITHUB_TOKEN, for github.com and *.ghe.com",
+            "env GH_ENTERPRISE_TOKEN | GITHUB_ENTERPRISE_TOKEN, for a GitHub Enterprise Server $GH_HOST",
+            "oauth_token of $GH_HOST (default github.com) in file $GH_CONFIG_DIR/hosts.yml | $XDG_CONFIG_HOME/gh/hosts.yml | ~/.config/gh/hosts.yml",
+            "output of `gh auth token --hostname $GH_HOST`, with gh found on $PATH",
         ]
     );
-    assert_eq!(info.targets, ["env GH_TOKEN"]);
+    assert_eq!(
+        info.targets,
+        [
+            "env GH_TOKEN",
+            "env GH_ENTERPRISE_TOKEN (GitHub Enterprise Server)",
+            "env GH_HOST (unless github.com)",
+        ]
+    );
     assert_eq!(info.default_dirs, [".config/gh"]);
 }
