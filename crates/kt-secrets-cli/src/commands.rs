@@ -333,9 +333,7 @@ async fn list(env: &Env, a: ListArgs) -> Result<()> {
         .collect();
     let mut items = Vec::new();
     for obj in &mut objects {
-        manifest::scrub(obj);
-        obj.data = None;
-        obj.string_data = None;
+        manifest::strip_values(obj);
         obj.metadata.managed_fields = None;
         let key = (
             obj.metadata.namespace.as_deref().unwrap_or_default(),

@@ -1160,3 +1160,52 @@ fn render_all_found_mounts_every_provider_with_credentials_here() {
         r.stderr
     );
 }
+
+#[test]
+fn list_hides_values_that_kubectl_apply_keeps_in_an_annotation() {
+    let cluster = Cluster::start();
+    let home = FixtureHome::new();
+    // The README's way: a manifest from kt-secrets, applied by kubectl, which keeps a copy of
+    // the whole manifest, data included, in an annotation.
+    let manifest = run(cluster.kt(&home).args([
+        "create",
+        "applied",
+        "--from-literal",
+        &format!("API_KEY={CANARY}"),
+        "--dry-run",
+        "-n",
+        cluster.namespace(),
+    ]))
+    .ok()
+    .manifests_only()
+    .stdout;
+    let scratch = tempfile::tempdir().unwrap();
+    let out = assert_cmd::Command::new("kubectl")
+        .arg("--kubeconfig")
+        .arg(cluster.kubeconfig())
+        .arg("--cache-dir")
+        .arg(scratch.path().join("cache"))
+        .args(["--request-timeout", "20s", "apply", "-f", "-"])
+        .env("HOME", scratch.path())
+        .env_remove("KUBECONFIG")
+        .write_stdin(manifest)
+        .timeout(std::time::Duration::from_secs(90))
+        .output()
+        .expect("run kubectl");
+    assert!(out.status.success(), "{}", text(&out).1);
+    let stored = backend_secret(&cluster, cluster.namespace(), "kt.secret.global.applied").unwrap();
+    let annotations = stored.metadata.annotations.unwrap_or_default();
+    let applied = &annotations["kubectl.kubernetes.io/last-applied-configuration"];
+    assert!(applied.contains(&b64(CANARY)), "{applied}");
+
+    for format in ["json", "yaml"] {
+        let r = run(cluster.kt(&home).args(["list", "-o", format]))
+            .ok()
+            .quiet();
+        assert!(
+            r.stdout.contains("last-applied-configuration") && r.stdout.contains("applied"),
+            "{}",
+            r.stdout
+        );
+    }
+}
