@@ -421,6 +421,24 @@ fn providers_lists_builtins_and_plugins() {
         .ok()
         .manifests_only();
     assert!(r.stdout.contains(&b64(CANARY)));
+
+    // The same through KT_SECRETS_PLUGIN_PATH, with nothing in the default directory.
+    let elsewhere = FixtureHome::new()
+        .file(".config/envdir/DEMO_TOKEN", format!("{CANARY}\n"))
+        .canary(CANARY);
+    let installed = common::install_plugin(&lib, &elsewhere.path("opt/kt-plugins"));
+    let elsewhere = elsewhere.env_path("KT_SECRETS_PLUGIN_PATH", "opt/kt-plugins");
+    let r = run(kt(&elsewhere).arg("providers")).ok();
+    assert!(
+        r.stdout
+            .contains(&format!("plugin {}", installed.display())),
+        "{}",
+        r.stdout
+    );
+    let r = run(kt(&elsewhere).args(["render", "--secret", "envdir", "--dry-run", "-o", "json"]))
+        .ok()
+        .manifests_only();
+    assert!(r.stdout.contains(&b64(CANARY)));
 }
 
 #[test]
