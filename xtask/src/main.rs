@@ -169,6 +169,15 @@ fn run_logged(label: &str, args: &[&str], log_dir: &Path) -> Result<Outcome> {
 }
 
 fn test_all() -> Result<bool> {
+    eprintln!("== .ci/venv.sh (the Python SDKs and Kubetorch that the oracle tests run)");
+    let status = Command::new("bash")
+        .arg(workspace_root().join(".ci/venv.sh"))
+        .status()
+        .context("run .ci/venv.sh")?;
+    if !status.success() {
+        eprintln!("error: .ci/venv.sh failed: the oracle tests need its Python packages");
+        return Ok(false);
+    }
     eprintln!("== cargo test --workspace");
     let status = cargo()
         .args(["test", "--workspace"])
