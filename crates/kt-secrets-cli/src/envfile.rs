@@ -140,6 +140,14 @@ file.name=x
         assert!(e.contains("missing.env"), "{e}");
         let e = format!("{:#}", read(dir.path()).unwrap_err());
         assert!(e.contains("directory"), "{e}");
+        #[cfg(unix)]
+        {
+            let fifo = kt_secrets_testkit::special::mkfifo(dir.path(), "fifo.env");
+            let e = kt_secrets_testkit::special::within_seconds(10, move || {
+                format!("{:#}", read(&fifo).unwrap_err())
+            });
+            assert!(e.contains("fifo.env") && e.contains("FIFO"), "{e}");
+        }
         let bad = dir.path().join("bad.env");
         std::fs::write(&bad, "A=1\n==\n").unwrap();
         let e = format!("{:#}", read(&bad).unwrap_err());

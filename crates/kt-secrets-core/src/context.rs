@@ -133,23 +133,128 @@ impl fmt::Debug for ResolveContext {
     }
 }
 
-/// Reads a whole file, with errors that name it: missing, a directory, or unreadable.
-pub fn read_file(path: &Path) -> Result<Vec<u8>> {
-    match std::fs::metadata(path) {
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return Err(Error::FileNotFound {
-                path: path.to_path_buf(),
-            });
-        }
-        Err(e) => return Err(Error::unreadable(path, e)),
-        Ok(m) if m.is_dir() => {
-            return Err(Error::IsADirectory {
-                path: path.to_path_buf(),
-            });
-        }
-        Ok(_) => {}
+/// Opens `path` for reading when it is a regular file (or a symlink to one). Anything else is
+/// refused before a byte is read, with an error naming the path: a directory, or a FIFO,
+/// socket or device, whose reads could block forever or never end.
+///
+/// The type is checked on the opened descriptor (fstat), not by path before the open: a check
+/// by path and a later open are two lookups, and the file can be swapped between them.
+/// `O_NONBLOCK` makes the open itself return at once: opening a FIFO that has no writer blocks
+/// until one appears, which may be never. For a regular file the flag changes nothing, and it
+/// is cleared before the file is returned anyway. `O_NOCTTY` keeps a terminal device from
+/// becoming the process's controlling terminal.
+pub fn open_regular(path: &Path) -> Result<std::fs::File> {
+    let file = open_nonblocking(path).map_err(|e| open_error(path, e))?;
+    let meta = file.metadata().map_err(|e| Error::unreadable(path, e))?;
+    if meta.is_dir() {
+        return Err(Error::IsADirectory {
+            path: path.to_path_buf(),
+        });
     }
-    std::fs::read(path).map_err(|e| Error::unreadable(path, e))
+    if !meta.is_file() {
+        return Err(special_file(path, &meta));
+    }
+    clear_nonblocking(&file).map_err(|e| Error::unreadable(path, e))?;
+    Ok(file)
+}
+
+/// [`open_regular`] for a file that something else reads afterwards (the Kubernetes client
+/// reads kubeconfigs and the certificate files they name by itself): the check and that read
+/// are two opens, but a FIFO or device left in place by mistake is caught before it can hang
+/// or flood the reader.
+pub fn check_regular(path: &Path) -> Result<()> {
+    open_regular(path).map(drop)
+}
+
+#[cfg(unix)]
+fn open_nonblocking(path: &Path) -> std::io::Result<std::fs::File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
+        .open(path)
+}
+
+#[cfg(not(unix))]
+fn open_nonblocking(path: &Path) -> std::io::Result<std::fs::File> {
+    std::fs::File::open(path)
+}
+
+#[cfg(unix)]
+fn clear_nonblocking(file: &std::fs::File) -> std::io::Result<()> {
+    use std::os::fd::AsRawFd;
+    let fd = file.as_raw_fd();
+    // SAFETY: fcntl on a descriptor `file` owns and keeps open for the whole call; F_GETFL
+    // and F_SETFL read and set status flags only.
+    let flags = unsafe { libc::fcntl(fd, libc::F_GETFL) };
+    if flags < 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    // SAFETY: as above.
+    if unsafe { libc::fcntl(fd, libc::F_SETFL, flags & !libc::O_NONBLOCK) } < 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn clear_nonblocking(_: &std::fs::File) -> std::io::Result<()> {
+    Ok(())
+}
+
+fn open_error(path: &Path, e: std::io::Error) -> Error {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => Error::FileNotFound {
+            path: path.to_path_buf(),
+        },
+        // open(2) of a Unix socket fails with ENXIO.
+        #[cfg(unix)]
+        _ if e.raw_os_error() == Some(libc::ENXIO) => Error::SpecialFile {
+            path: path.to_path_buf(),
+            kind: "socket or device without a driver",
+        },
+        _ => Error::unreadable(path, e),
+    }
+}
+
+/// The error for `path`, whose metadata says it is neither a regular file nor a directory.
+pub(crate) fn special_file(path: &Path, meta: &std::fs::Metadata) -> Error {
+    Error::SpecialFile {
+        path: path.to_path_buf(),
+        kind: special_kind(&meta.file_type()),
+    }
+}
+
+#[cfg(unix)]
+fn special_kind(t: &std::fs::FileType) -> &'static str {
+    use std::os::unix::fs::FileTypeExt;
+    if t.is_fifo() {
+        "FIFO (named pipe)"
+    } else if t.is_socket() {
+        "socket"
+    } else if t.is_char_device() {
+        "character device"
+    } else if t.is_block_device() {
+        "block device"
+    } else {
+        "special file"
+    }
+}
+
+#[cfg(not(unix))]
+fn special_kind(_: &std::fs::FileType) -> &'static str {
+    "special file"
+}
+
+/// Reads a whole regular file, with errors that name it: missing, a directory, a special
+/// file (see [`open_regular`]), or unreadable.
+pub fn read_file(path: &Path) -> Result<Vec<u8>> {
+    use std::io::Read;
+    let mut file = open_regular(path)?;
+    let mut bytes = Vec::new();
+    file.read_to_end(&mut bytes)
+        .map_err(|e| Error::unreadable(path, e))?;
+    Ok(bytes)
 }
 
 /// Like [`read_file`], but a missing file is `Ok(None)`: for optional sources, where absence
@@ -211,5 +316,37 @@ mod tests {
         assert!(read_optional(&missing).unwrap().is_none());
         let e = read_optional(dir.path()).unwrap_err();
         assert!(matches!(e, Error::IsADirectory { .. }), "{e}");
+    }
+
+    /// A FIFO with no writer, in place of a file: opening it for reading would block forever.
+    #[cfg(unix)]
+    #[test]
+    fn special_files_are_refused_without_blocking() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = kt_secrets_testkit::special::mkfifo(dir.path(), "credentials");
+        let done = kt_secrets_testkit::special::within_seconds(10, move || {
+            (read_file(&fifo), read_optional(&fifo), check_regular(&fifo))
+        });
+        for e in [
+            done.0.unwrap_err(),
+            done.1.unwrap_err(),
+            done.2.unwrap_err(),
+        ] {
+            assert!(matches!(e, Error::SpecialFile { .. }), "{e}");
+            let msg = e.to_string();
+            assert!(msg.contains("credentials") && msg.contains("FIFO"), "{msg}");
+        }
+        let e =
+            kt_secrets_testkit::special::within_seconds(10, || read_file(Path::new("/dev/zero")))
+                .unwrap_err();
+        assert!(e.to_string().contains("character device"), "{e}");
+        let sock = kt_secrets_testkit::special::socket(dir.path(), "sock");
+        let e = read_file(&sock).unwrap_err();
+        assert!(matches!(e, Error::SpecialFile { .. }), "{e}");
+        assert!(e.to_string().contains("sock"), "{e}");
+        // A symlink to a regular file is read as the file.
+        std::fs::write(dir.path().join("real"), "x").unwrap();
+        std::os::unix::fs::symlink(dir.path().join("real"), dir.path().join("link")).unwrap();
+        assert_eq!(read_file(&dir.path().join("link")).unwrap(), b"x");
     }
 }

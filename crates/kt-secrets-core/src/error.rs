@@ -65,6 +65,11 @@ pub enum Error {
     #[error("{} is not a regular file or directory", .path.display())]
     NotAFile { path: PathBuf },
 
+    /// A FIFO, socket or device where a file was expected: never read, as a read could block
+    /// forever or never end.
+    #[error("{} is a {kind}, not a regular file; it was not read", .path.display())]
+    SpecialFile { path: PathBuf, kind: &'static str },
+
     #[error("cannot read {}: {source}", .path.display())]
     Unreadable {
         path: PathBuf,

@@ -14,7 +14,9 @@ mod registry;
 mod secret;
 pub mod shapes;
 
-pub use context::{ResolveContext, read_file, read_optional, read_optional_string};
+pub use context::{
+    ResolveContext, check_regular, open_regular, read_file, read_optional, read_optional_string,
+};
 pub use data::{MAX_KEY_LEN, SecretData, SecretValue, validate_data_key};
 pub use error::{Error, Result};
 pub use mount::{

@@ -836,6 +836,21 @@ pub fn load_plugin(path: &Path, registry: &mut Registry) -> Result<()> {
 
 /// Loads one plugin library and checks it, without registering it.
 pub fn open_plugin(path: &Path) -> Result<PluginProvider> {
+    // dlopen of a FIFO blocks until a writer appears, so only regular files are loaded; the
+    // loader opens the path again, but a special file left in place by mistake is caught here.
+    match crate::context::check_regular(path) {
+        Ok(()) => {}
+        Err(Error::SpecialFile { kind, .. }) => {
+            return Err(plugin_error(
+                path,
+                format!("refusing to load it: it is a {kind}, not a regular file"),
+            ));
+        }
+        Err(Error::IsADirectory { .. }) => {
+            return Err(plugin_error(path, "refusing to load it: it is a directory"));
+        }
+        Err(e) => return Err(plugin_error(path, format!("cannot read it: {e}"))),
+    }
     check_library_secure(path)?;
 
     // SAFETY: loading a library runs its initialisers. Plugins come only from directories the

@@ -228,7 +228,7 @@ impl Secret {
                 .unwrap_or_default();
             add_path_file(&mut r, &norm, &file_name, &path)?;
         } else {
-            return Err(Error::NotAFile { path });
+            return Err(crate::context::special_file(&path, &meta));
         }
         Secret::from_parts(&norm, None, r)
     }
@@ -419,7 +419,7 @@ fn walk(root: &Path, dir: &Path, out: &mut Vec<(String, PathBuf)>) -> Result<()>
                 .join("/");
             out.push((rel, p));
         } else {
-            return Err(Error::NotAFile { path: p });
+            return Err(crate::context::special_file(&p, &meta));
         }
     }
     Ok(())

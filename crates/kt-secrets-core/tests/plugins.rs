@@ -439,3 +439,37 @@ mod permissions {
         assert!(e.ends_with(") or root"), "{e}");
     }
 }
+
+/// A FIFO named like a library would block dlopen forever; it and a directory so named are
+/// each refused on their own, and the plugin next to them still loads.
+#[cfg(unix)]
+#[test]
+fn special_files_named_like_libraries_are_refused_one_by_one() {
+    let dir = plugin_dir();
+    let d = dir.path().to_path_buf();
+    let fifo = kt_secrets_testkit::special::mkfifo(&d, &lib_name("a-fifo"));
+    let subdir = d.join(lib_name("b-dir"));
+    std::fs::create_dir(&subdir).unwrap();
+    set_mode(&subdir, 0o755);
+    raw_plugin("none", &d, &lib_name("c-raw"));
+    let (r, errors) = kt_secrets_testkit::special::within_seconds(60, move || {
+        let (r, errors) = load(&[&d]);
+        (r.names().map(str::to_owned).collect::<Vec<_>>(), errors)
+    });
+    assert_eq!(r, ["raw"]);
+    assert_eq!(errors.len(), 2, "{errors:#?}");
+    assert!(
+        errors.iter().any(|e| e
+            == &format!(
+                "plugin {}: refusing to load it: it is a FIFO (named pipe), not a regular file",
+                shown(&fifo)
+            )),
+        "{errors:#?}"
+    );
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.starts_with(&format!("plugin {}: refusing", shown(&subdir)))),
+        "{errors:#?}"
+    );
+}

@@ -209,6 +209,50 @@ async fn from_path_errors() {
     assert!(e.to_string().contains("empty"), "{e}");
 }
 
+/// A FIFO given as the path, inside the directory given, or in a provider's default
+/// directory: an error naming it, not a read that waits forever for a writer.
+#[cfg(unix)]
+#[test]
+fn from_path_refuses_special_files() {
+    use kt_secrets_testkit::special::{mkfifo, within_seconds};
+    let home = tempfile::tempdir().unwrap();
+    let tree = home.path().join("tree");
+    std::fs::create_dir(&tree).unwrap();
+    std::fs::write(tree.join("a"), CANARY).unwrap();
+    let inner = mkfifo(&tree, "b.fifo");
+    let given = mkfifo(home.path(), "given.fifo");
+    std::fs::create_dir(home.path().join(".demo")).unwrap();
+    let token = mkfifo(&home.path().join(".demo"), "token");
+    let root = home.path().to_path_buf();
+    let errors = within_seconds(30, move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let c = ctx(&root);
+        let r = demo_registry();
+        [
+            rt.block_on(Secret::from_path_in(&r, &c, &given, Some("x"))),
+            rt.block_on(Secret::from_path_in(&r, &c, &root.join("tree"), Some("x"))),
+            rt.block_on(Secret::from_path_in(&r, &c, Path::new("~/.demo"), None)),
+        ]
+        .map(|r| r.unwrap_err())
+    });
+    for (e, path) in errors
+        .iter()
+        .zip([&home.path().join("given.fifo"), &inner, &token])
+    {
+        assert!(matches!(e, Error::SpecialFile { .. }), "{e}");
+        assert_eq!(
+            e.to_string(),
+            format!(
+                "{} is a FIFO (named pipe), not a regular file; it was not read",
+                path.display()
+            )
+        );
+        assert_no_canary(&format!("{e:?}"));
+    }
+}
+
 #[tokio::test]
 async fn from_path_of_a_providers_default_dir_is_that_provider() {
     let home = tempfile::tempdir().unwrap();

@@ -11,6 +11,7 @@
 
 pub mod compute;
 pub mod error;
+mod kubeconfig_files;
 pub mod manifest;
 pub mod pod;
 pub mod store;

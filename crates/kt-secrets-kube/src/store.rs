@@ -394,11 +394,19 @@ impl SecretStore {
                 Err(e) => return Err(err(e.to_string())),
             }
         }
+        crate::kubeconfig_files::check_sources(path).map_err(|(file, detail)| {
+            Error::Kubeconfig {
+                path: Some(file),
+                context: context.map(str::to_owned),
+                detail,
+            }
+        })?;
         let kc = match path {
             Some(p) => Kubeconfig::read_from(p),
             None => Kubeconfig::read(),
         }
         .map_err(|e| err(kubeconfig_error(&e)))?;
+        crate::kubeconfig_files::check_referenced(&kc, context).map_err(err)?;
         let options = KubeConfigOptions {
             context: context.map(str::to_owned),
             ..Default::default()

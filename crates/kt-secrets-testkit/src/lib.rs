@@ -9,5 +9,6 @@ pub mod env_provider;
 pub mod fixture;
 pub mod formats;
 pub mod plugins;
+pub mod special;
 
 pub use fixture::FixtureHome;
