@@ -149,6 +149,32 @@ Without --dry-run, the provider secrets are created or updated in the cluster fi
 Files are mounted one by one (subPath), so the image's own files in the same directories stay \
 visible; the pod carries each secret's content hash in an annotation.")]
     Render(RenderArgs),
+
+    /// Run a command here with exactly the container's view of the secrets.
+    #[command(
+        long_about = "\
+Run CMD on this machine with exactly what the container would see, to check credentials before \
+deploying: a fresh private temporary tree holds every file the pod mounts at its container path \
+(mode as rendered), HOME is the container home inside that tree, the container's env vars are \
+set (secret ones from the secret data), and env vars whose values are container paths \
+(GOOGLE_APPLICATION_CREDENTIALS, KUBECONFIG, AZURE_CONFIG_DIR, ...) point to the same files in \
+the tree. Nothing else of your environment reaches CMD but PATH, LANG, TERM and the --keep-env \
+vars.
+
+Each --secret is a provider name (resolved from this machine's credentials) or the name of a \
+Secret already in the cluster (read from it; nothing is written to the cluster).
+
+CMD's exit status is passed through (128 + the signal when a signal ended it; 127 when it cannot \
+be started). The tree is removed afterwards, also when CMD is killed or `run` gets SIGINT, \
+SIGTERM, SIGHUP or SIGQUIT (passed on to CMD). No values are printed.",
+        after_help = "\
+Examples:
+  # Does the pod's AWS identity work?
+  kt-secrets run --secret aws -- aws sts get-caller-identity
+  # Every provider found here, as a pod running as /home/app would see them:
+  kt-secrets run --all-found --container-home /home/app -- sh -c 'env; ls -laR \"$HOME\"'"
+    )]
+    Run(RunArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -361,6 +387,30 @@ pub struct RenderArgs {
     /// Output format.
     #[arg(short, long, value_enum, default_value_t = ManifestFormat::Yaml)]
     pub output: ManifestFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// A provider name, or the name of a Secret in the cluster. Repeatable.
+    #[arg(long = "secret", value_name = "NAME_OR_PROVIDER")]
+    pub secrets: Vec<String>,
+
+    /// Also every provider that finds credentials on this machine (those that find nothing
+    /// are left out, and listed on stderr).
+    #[arg(long)]
+    pub all_found: bool,
+
+    /// The container's home directory: what `~` means in mount paths.
+    #[arg(long, value_name = "DIR", default_value = kt_secrets_core::DEFAULT_CONTAINER_HOME)]
+    pub container_home: String,
+
+    /// Also pass this env var of yours to CMD (the container's own vars win). Repeatable.
+    #[arg(long, value_name = "VAR")]
+    pub keep_env: Vec<String>,
+
+    /// The command and its arguments, after `--`.
+    #[arg(last = true, required = true, value_name = "CMD")]
+    pub command: Vec<std::ffi::OsString>,
 }
 
 #[cfg(test)]

@@ -23,6 +23,8 @@ use crate::cli::{
 use crate::output::{self, Table, print};
 use crate::report::Failure;
 
+mod run;
+
 type Result<T, E = Failure> = std::result::Result<T, E>;
 
 /// Secrets applied at once by `render`.
@@ -85,16 +87,19 @@ fn check_namespace(ns: Option<&str>) -> Result<()> {
     Ok(())
 }
 
-pub async fn run(cli: Cli) -> Result<()> {
+/// Runs the command; the exit status is 0 unless the command passes one through (`run`).
+pub async fn run(cli: Cli) -> Result<u8> {
     let env = Env::new(&cli)?;
-    match cli.command {
+    let done = match cli.command {
+        Command::Run(a) => return run::run(&env, a).await,
         Command::Providers(a) => providers(&env, a),
         Command::Create(a) => create(&env, a).await,
         Command::List(a) => list(&env, a).await,
         Command::Describe(a) => describe(&env, a).await,
         Command::Delete(a) => delete(&env, a).await,
         Command::Render(a) => render(&env, a).await,
-    }
+    };
+    done.map(|()| 0)
 }
 
 fn providers(env: &Env, a: ProvidersArgs) -> Result<()> {

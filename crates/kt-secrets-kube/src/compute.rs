@@ -282,6 +282,11 @@ impl Compute {
         self
     }
 
+    /// What `~` means in container paths.
+    pub fn get_container_home(&self) -> &str {
+        &self.container_home
+    }
+
     pub fn get_namespace(&self) -> Option<&str> {
         self.namespace.as_deref()
     }

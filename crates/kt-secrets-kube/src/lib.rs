@@ -15,6 +15,7 @@ mod kubeconfig_files;
 pub mod manifest;
 pub mod pod;
 pub mod store;
+pub mod view;
 
 pub use compute::{Compute, ComputeError, ResolvedCompute, SecretRef};
 pub use error::{Error, Result, Target};
@@ -22,6 +23,7 @@ pub use pod::{MountPlanner, MountedSecret, Ownership, PodMounts, pod_mounts};
 pub use store::{
     ApplyOutcome, DeleteOutcome, Deletion, ListOptions, RetryPolicy, SecretInfo, SecretStore,
 };
+pub use view::{ContainerView, ViewError, ViewFile, materialize_pod};
 
 // Re-exported so callers name the exact versions this crate was built against.
 pub use k8s_openapi;
