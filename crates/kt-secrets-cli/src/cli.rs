@@ -22,7 +22,10 @@ Values never reach the terminal or the logs, with two exceptions you ask for: `d
 and the Secret manifests printed by `create --dry-run`, `create -o` and `render`, which carry \
 the values base64-encoded because they are meant for `kubectl apply -f -`.
 
-Exit status: 0 on success, 1 when something failed, 2 when the command line is wrong.";
+Exit status: 0 on success; 2 for what was typed (names, keys, namespaces, flag values, \
+length limits, a key given twice, flags or secrets that claim one env var or file); 1 for \
+what happened at run time (files, servers, outcomes the server never confirmed). Errors are \
+one `error:` line, then `caused by:` lines.";
 
 const AFTER_HELP: &str = "\
 Examples:
@@ -236,6 +239,11 @@ pub struct CreateArgs {
     #[arg(long, value_name = "FILE")]
     pub from_env_file: Option<PathBuf>,
 
+    /// With --from-env-file: let a `$VAR` that is not set expand to an empty value, as docker
+    /// compose does. Without it such a variable is an error naming its line.
+    #[arg(long, requires = "from_env_file")]
+    pub allow_unset: bool,
+
     /// Namespace (default: the kubeconfig context's).
     #[arg(short, long, value_name = "NS")]
     pub namespace: Option<String>,
@@ -268,6 +276,7 @@ impl fmt::Debug for CreateArgs {
             .field("env", &self.env)
             .field("from_literal", &literal_keys)
             .field("from_env_file", &self.from_env_file)
+            .field("allow_unset", &self.allow_unset)
             .field("namespace", &self.namespace)
             .field("override_existing", &self.override_existing)
             .field("dry_run", &self.dry_run)

@@ -56,7 +56,10 @@ impl Env {
     fn registry(&self) -> Result<Registry> {
         let (registry, errors) = Registry::with_plugins(&self.ctx)?;
         for e in errors {
-            eprintln!("warning: {e}; the other providers are unaffected");
+            eprintln!(
+                "warning: {}; the other providers are unaffected",
+                crate::report::escape_controls(&e.to_string())
+            );
         }
         Ok(registry)
     }
@@ -169,17 +172,31 @@ fn wrap_lines(items: &[String], width: usize) -> String {
     out.join("\n")
 }
 
-/// `KEY=VALUE` arguments of `flag`. Unless `echo`, a bad argument is not repeated in the
-/// error: it may be a value.
-fn pairs(flag: &str, args: &[String], echo: bool) -> Result<Vec<(String, String)>> {
+/// Which bad arguments of a `KEY=VALUE` flag its error may repeat.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Echo {
+    /// Plain settings (render's `--env`).
+    Always,
+    /// Only a valid env var name: anything else may be a value pasted without its `KEY=`.
+    Names,
+    /// Never: the argument is the secret (`--from-literal`).
+    Never,
+}
+
+/// `KEY=VALUE` arguments of `flag` (`form` names them in errors).
+fn pairs(flag: &str, form: &str, args: &[String], echo: Echo) -> Result<Vec<(String, String)>> {
     args.iter()
         .enumerate()
         .map(|(i, a)| match a.split_once('=') {
             Some((k, v)) if !k.is_empty() => Ok((k.to_owned(), v.to_owned())),
-            _ if echo => Err(Failure::usage(format!("{flag} {a:?}: expected KEY=VALUE"))),
+            _ if echo == Echo::Always
+                || (echo == Echo::Names && kt_secrets::is_env_var_name(a)) =>
+            {
+                Err(Failure::usage(format!("{flag} {a:?}: expected {form}")))
+            }
             _ => Err(Failure::usage(format!(
-                "{flag} number {}: expected KEY=VALUE (the argument is not repeated here: it \
-                 may hold a value)",
+                "{flag} number {}: expected {form} (the argument is not repeated here: it may \
+                 hold a value)",
                 i + 1
             ))),
         })
@@ -207,7 +224,7 @@ async fn build_secret(env: &Env, a: &CreateArgs, registry: Registry) -> Result<S
             b = b.path(p);
         }
         if !a.env.is_empty() {
-            b = b.env_vars(pairs("--env", &a.env, true)?);
+            b = b.env_vars(pairs("--env", "KEY=LOCAL_VAR", &a.env, Echo::Names)?);
         }
         b.build().await?
     };
@@ -223,12 +240,10 @@ async fn build_secret(env: &Env, a: &CreateArgs, registry: Registry) -> Result<S
 fn values_secret(name: &str, a: &CreateArgs) -> Result<Secret> {
     let norm = kt_secrets::normalize_name(name).map_err(|e| match e {
         // `--from-literal A=1 B=2` makes `B=2` the NAME: it is not repeated, as it may be a value.
-        kt_secrets::Error::InvalidName { reason, .. } if !a.from_literal.is_empty() => {
-            Failure::usage(format!(
-                "invalid NAME: {reason} (the NAME is not repeated here: next to --from-literal \
-                 it may be a value; give each KEY=VALUE its own --from-literal)"
-            ))
-        }
+        kt_secrets::Error::InvalidName { reason, .. } => Failure::usage(format!(
+            "invalid NAME: {reason} (the NAME is not repeated here: it may be a value; give each \
+             KEY=VALUE its own --from-literal)"
+        )),
         e => e.into(),
     })?;
     let mut r = Resolved::new();
@@ -242,11 +257,11 @@ fn values_secret(name: &str, a: &CreateArgs) -> Result<Secret> {
         r.mounts.push(mount);
         Ok(())
     };
-    for (k, v) in pairs("--from-literal", &a.from_literal, false)? {
+    for (k, v) in pairs("--from-literal", "KEY=VALUE", &a.from_literal, Echo::Never)? {
         add(k, v, Origin::Literal)?;
     }
     if let Some(file) = &a.from_env_file {
-        let entries = crate::envfile::read(file)?;
+        let entries = crate::envfile::read(file, a.allow_unset)?;
         if entries.is_empty() {
             return Err(anyhow::anyhow!("env file {} has no entries", file.display()).into());
         }
@@ -542,7 +557,9 @@ async fn delete(env: &Env, a: DeleteArgs) -> Result<()> {
             .into());
         }
     }
-    let mut failed = Vec::new();
+    // One line per outcome (stdout for what was done, stderr for what failed or is
+    // unknown); the command's own error is then the single `error:` line.
+    let mut failed: Vec<(String, kt_secrets_kube::Error)> = Vec::new();
     for name in &a.names {
         match store.delete(name).await {
             Ok(DeleteOutcome::Deleted { object_name }) => {
@@ -552,10 +569,7 @@ async fn delete(env: &Env, a: DeleteArgs) -> Result<()> {
                 "secret {name} not found in namespace {ns} (looked for {}); nothing to delete\n",
                 tried.join(", ")
             ))?,
-            Err(e) => {
-                eprintln!("error: {e}");
-                failed.push(name.clone());
-            }
+            Err(e) => failed.push((name.clone(), e)),
         }
     }
     if let Some(p) = &a.prefix {
@@ -567,23 +581,29 @@ async fn delete(env: &Env, a: DeleteArgs) -> Result<()> {
                 Ok(DeleteOutcome::AlreadyGone { .. }) => {
                     print(&format!("secret/{} was already gone\n", d.object_name))?
                 }
-                Err(e) => {
-                    eprintln!("error: {e}");
-                    failed.push(d.object_name);
-                }
+                Err(e) => failed.push((d.object_name, e)),
             }
         }
     }
-    if failed.is_empty() {
-        Ok(())
-    } else {
-        Err(anyhow::anyhow!(
-            "{} of the deletions failed: {}",
-            failed.len(),
-            failed.join(", ")
-        )
-        .into())
+    if failed.len() == 1 {
+        let (name, e) = failed.remove(0);
+        return Err(anyhow::Error::new(e)
+            .context(format!("secret {name} was not deleted, or not surely"))
+            .into());
     }
+    if failed.is_empty() {
+        return Ok(());
+    }
+    for (_, e) in &failed {
+        eprintln!("{}", crate::report::escape_controls(&e.to_string()));
+    }
+    let names: Vec<&str> = failed.iter().map(|(n, _)| n.as_str()).collect();
+    Err(anyhow::anyhow!(
+        "{} of the deletions failed or are not confirmed (each is told above): {}",
+        failed.len(),
+        names.join(", ")
+    )
+    .into())
 }
 
 async fn render(env: &Env, a: RenderArgs) -> Result<()> {
@@ -595,7 +615,7 @@ async fn render(env: &Env, a: RenderArgs) -> Result<()> {
         .container_home(&a.container_home)
         .owner(&env.owner)
         .override_existing(a.override_existing)
-        .env_vars(pairs("--env", &a.env, true)?)
+        .env_vars(pairs("--env", "K=V", &a.env, Echo::Always)?)
         .secrets(&a.secrets);
     if a.all_found {
         let found = found_providers(&registry, &env.ctx, &a.secrets).await?;
@@ -628,6 +648,11 @@ async fn render(env: &Env, a: RenderArgs) -> Result<()> {
         let store = env.store(a.namespace.as_deref()).await?;
         let resolved = compute.resolve(&registry, &env.ctx, Some(&store)).await?;
         let managed: Vec<Secret> = resolved.managed_secrets().cloned().collect();
+        // Every secret is checked before any is written: one over a limit stops them all.
+        for s in &managed {
+            let ns = s.namespace().unwrap_or(store.namespace()).to_owned();
+            manifest::validate(s, &env.owner, &ns)?;
+        }
         let results = store.sync(&managed, SYNC_CONCURRENCY).await;
         let mut failed = 0;
         for (s, r) in managed.iter().zip(results) {
@@ -757,16 +782,37 @@ mod tests {
 
     #[test]
     fn pairs_hide_bad_literals() {
-        let e = pairs("--from-literal", &["canary-pairs-value".into()], false).unwrap_err();
+        let e = pairs(
+            "--from-literal",
+            "KEY=VALUE",
+            &["canary-pairs-value".into()],
+            Echo::Never,
+        )
+        .unwrap_err();
         let msg = e.error.to_string();
         assert!(
             msg.contains("--from-literal number 1") && !msg.contains("canary"),
             "{msg}"
         );
         assert_eq!(e.exit_code(), 2);
-        let ok = pairs("--env", &["A=B=C".into()], true).unwrap();
+        let ok = pairs("--env", "K=V", &["A=B=C".into()], Echo::Always).unwrap();
         assert_eq!(ok, vec![("A".to_owned(), "B=C".to_owned())]);
-        let e = pairs("--env", &["=x".into()], true).unwrap_err();
+        let e = pairs("--env", "K=V", &["=x".into()], Echo::Always).unwrap_err();
         assert!(e.error.to_string().contains("\"=x\""));
+        // Not echoed unless it is a name.
+        let e = pairs("--env", "KEY=LOCAL_VAR", &["sk-canary".into()], Echo::Names).unwrap_err();
+        assert!(!e.error.to_string().contains("canary"), "{}", e.error);
+        let e = pairs(
+            "--env",
+            "KEY=LOCAL_VAR",
+            &["OPENAI_API_KEY".into()],
+            Echo::Names,
+        )
+        .unwrap_err();
+        assert!(
+            e.error.to_string().contains("\"OPENAI_API_KEY\""),
+            "{}",
+            e.error
+        );
     }
 }

@@ -62,15 +62,51 @@ fn is_usage(e: &anyhow::Error) -> bool {
                     | E::NameRequired { .. }
                     | E::InvalidName { .. }
                     | E::InvalidKey { .. }
+                    | E::DuplicateKey { .. }
                     | E::InvalidEnvVar { .. }
+                    | E::EnvNameWithheld { .. }
+                    | E::InvalidPath { .. }
                     | E::UnknownProvider { .. }
             );
         }
+        // Client-side checks of names, namespaces and label lengths; sizes are TooLarge.
+        let store =
+            c.downcast_ref::<kt_secrets_kube::Error>()
+                .or_else(|| match c.downcast_ref::<C>() {
+                    Some(C::Store(e)) => Some(e),
+                    _ => None,
+                });
+        if let Some(kt_secrets_kube::Error::Invalid { .. }) = store {
+            return true;
+        }
         if let Some(e) = c.downcast_ref::<C>() {
-            return matches!(e, C::NeedsCluster { .. } | C::InvalidSetting { .. });
+            return matches!(
+                e,
+                C::NeedsCluster { .. }
+                    | C::InvalidSetting { .. }
+                    | C::Clash { .. }
+                    | C::NestedFiles { .. }
+                    | C::NamespaceMismatch { .. }
+                    | C::InvalidEnvValue { .. }
+            );
         }
         false
     })
+}
+
+/// `text` with every control character escaped as Rust escapes it (`\n`, `\t`, `\u{1b}`),
+/// so that a path, name or key holding one cannot split a message line or drive the
+/// terminal. Used for every message the CLI prints about its input.
+pub fn escape_controls(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_control() {
+            out.extend(c.escape_debug());
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// The lines printed for `e`. A cause whose text its parent already quotes is skipped, so
@@ -79,7 +115,7 @@ pub fn lines(e: &anyhow::Error) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     let mut prev = String::new();
     for (i, c) in e.chain().enumerate() {
-        let text = c.to_string();
+        let text = escape_controls(&c.to_string());
         if i > 0 && (text.is_empty() || prev.contains(&text)) {
             continue;
         }
@@ -123,6 +159,15 @@ mod tests {
         let core = kt_secrets_core::read_file(std::path::Path::new("/nonexistent/kt")).unwrap_err();
         let e = anyhow::Error::from(core).context("cannot create secret app");
         assert_eq!(lines(&e).len(), 2, "{:?}", lines(&e));
+    }
+
+    #[test]
+    fn control_characters_never_split_a_line() {
+        let e = anyhow::anyhow!("cannot read /tmp/a\nerror: fake\u{1b}[2J");
+        assert_eq!(
+            lines(&e),
+            vec!["error: cannot read /tmp/a\\nerror: fake\\u{1b}[2J"]
+        );
     }
 
     #[test]

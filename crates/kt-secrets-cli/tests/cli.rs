@@ -312,7 +312,8 @@ fn runtime_errors_exit_1_with_their_causes() {
     ]))
     .fails(1);
     assert!(r.stderr.contains("UNSET_LOCAL_VAR"), "{}", r.stderr);
-    // A value where the local var's name goes (`docker run -e` style) is not repeated.
+    // A value where the local var's name goes (`docker run -e` style) is not repeated; it is
+    // what was typed, so a usage error.
     let r = run(kt(&home).args([
         "create",
         "x",
@@ -320,7 +321,7 @@ fn runtime_errors_exit_1_with_their_causes() {
         &format!("API_KEY={CANARY}"),
         "--dry-run",
     ]))
-    .fails(1);
+    .fails(2);
     assert!(r.stderr.contains("key API_KEY"), "{}", r.stderr);
 
     let r = run(kt(&home).args(["--kubeconfig", "/nonexistent/kubeconfig", "list"])).fails(1);

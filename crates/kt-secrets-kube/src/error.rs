@@ -56,6 +56,11 @@ pub enum Error {
     #[error("{subject}: {reason} (nothing was sent to the API server)")]
     Invalid { subject: String, reason: String },
 
+    /// The data or annotations are over the API server's size limit; nothing was sent. Apart
+    /// from [`Error::Invalid`] because the cause is what was read, not what was typed.
+    #[error("{subject}: {reason} (nothing was sent to the API server)")]
+    TooLarge { subject: String, reason: String },
+
     #[error(transparent)]
     Core(#[from] kt_secrets_core::Error),
 
@@ -123,6 +128,16 @@ pub enum Error {
         message: String,
     },
 
+    /// A write whose answer was lost (an API server error or no answer), after which the
+    /// retry cannot tell whether that write landed: the server never said what happened, so
+    /// no outcome is claimed.
+    #[error("{target}: {operation} not confirmed by the API server: {detail}")]
+    Unconfirmed {
+        target: Target,
+        operation: &'static str,
+        detail: &'static str,
+    },
+
     /// An object exists but our annotations on it cannot be read back.
     #[error("{target}: {detail}")]
     Corrupt { target: Target, detail: String },
@@ -140,8 +155,12 @@ impl Error {
             | Error::Unreachable { target, .. }
             | Error::Server { target, .. }
             | Error::Api { target, .. }
+            | Error::Unconfirmed { target, .. }
             | Error::Corrupt { target, .. } => Some(target),
-            Error::Invalid { .. } | Error::Core(_) | Error::Kubeconfig { .. } => None,
+            Error::Invalid { .. }
+            | Error::TooLarge { .. }
+            | Error::Core(_)
+            | Error::Kubeconfig { .. } => None,
         }
     }
 

@@ -159,13 +159,15 @@ pub fn validate(secret: &Secret, owner: &str, namespace: &str) -> Result<()> {
             reason: e.to_string(),
         })?;
     }
-    let size = secret.data().total_size();
+    // The API server counts the values only (kubernetes pkg/apis/core/validation,
+    // ValidateSecret: `totalSize += len(value)` over `Data`, refused when over MaxSecretSize).
+    let size: usize = secret.data().iter().map(|(_, v)| v.len()).sum();
     if size > MAX_DATA_SIZE {
-        return Err(Error::Invalid {
+        return Err(Error::TooLarge {
             subject: format!("secret {}", secret.name()),
             reason: format!(
-                "data is {size} bytes (keys and values); the API server's limit is \
-                 {MAX_DATA_SIZE} bytes (1 MiB)"
+                "its values take {size} bytes; the API server's limit is {MAX_DATA_SIZE} bytes \
+                 (1 MiB) of values"
             ),
         });
     }
@@ -192,7 +194,7 @@ pub fn validate(secret: &Secret, owner: &str, namespace: &str) -> Result<()> {
         .map(|(k, v)| k.len() + v.len())
         .sum();
     if annotations_size > MAX_ANNOTATIONS_SIZE {
-        return Err(Error::Invalid {
+        return Err(Error::TooLarge {
             subject: format!("secret {}", secret.name()),
             reason: format!(
                 "its annotations (mount list, origins) take {annotations_size} bytes; the API \
@@ -786,9 +788,19 @@ mod tests {
         // Fits the object name but not the secret-name label.
         let long = Secret::from_values(&"b".repeat(64), [("K", "v")]).unwrap();
         invalid(validate(&long, "global", "default"), LABEL_SECRET_NAME);
-        let big = Secret::from_values("big", [("K", vec![0u8; MAX_DATA_SIZE])]).unwrap();
-        invalid(validate(&big, "global", "default"), "1 MiB");
-        let fits = Secret::from_values("fits", [("K", vec![0u8; MAX_DATA_SIZE - 1])]).unwrap();
+        let big = Secret::from_values("big", [("K", vec![0u8; MAX_DATA_SIZE + 1])]).unwrap();
+        let e = validate(&big, "global", "default").unwrap_err();
+        assert!(matches!(e, Error::TooLarge { .. }), "{e}");
+        assert!(e.to_string().contains("1 MiB") && e.to_string().contains("nothing was sent"));
+        // Exactly 1 MiB of values fits, whatever the keys take: the server counts values only.
+        let fits = Secret::from_values(
+            "fits",
+            [
+                ("K", vec![0u8; MAX_DATA_SIZE - 10]),
+                (&"k".repeat(200), vec![0u8; 10]),
+            ],
+        )
+        .unwrap();
         validate(&fits, "global", "default").unwrap();
     }
 

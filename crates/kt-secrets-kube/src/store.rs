@@ -69,6 +69,12 @@ pub struct Deletion {
     pub result: Result<DeleteOutcome>,
 }
 
+/// What a secret name resolved to: the object and its name, or the names looked for.
+enum Found {
+    Object(KubeSecret, String),
+    Neither(Vec<String>),
+}
+
 /// Filters for [`SecretStore::list`]; the default lists every secret of the store's namespace.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ListOptions {
@@ -502,9 +508,10 @@ impl SecretStore {
         let api: Api<KubeSecret> = Api::namespaced(self.client.clone(), ns);
         let target = || Target::object(object, ns);
         let fail = |(f, n): (Failure, u32)| f.into_error(target(), n, self.server());
-        // Set when a write of ours may have landed although we saw it fail (a lost answer
-        // followed by a 409): if the next read shows our content, that write did it.
-        let mut wrote: Option<ApplyOutcome> = None;
+        // Set when a write of ours may have landed although we saw it fail (a lost answer,
+        // then a 409 to its retry). If the next read shows our content, some write put it
+        // there, but the server never said it was ours: no outcome is claimed.
+        let mut lost: Option<(&'static str, &'static str)> = None;
         let post = PostParams::default();
         for round in 1..=self.retry.conflict_attempts.max(1) {
             if round > 1 {
@@ -516,8 +523,15 @@ impl SecretStore {
                         manifest::scrub(&mut created);
                         return Ok(ApplyOutcome::Created);
                     }
-                    Err((f, _)) if f.code() == Some(409) => {
-                        wrote.get_or_insert(ApplyOutcome::Created);
+                    Err((f, attempts)) if f.code() == Some(409) => {
+                        if attempts > 1 {
+                            lost = Some((
+                                "creation",
+                                "a create failed (an API server error or no answer) and its \
+                                 retry found the object existing; it holds this data now, but \
+                                 whether this command wrote it is unknown",
+                            ));
+                        }
                         continue;
                     }
                     Err(e) => return Err(fail(e)),
@@ -528,7 +542,14 @@ impl SecretStore {
             drop(current);
             if keys.is_empty() && manifest::managed_metadata_matches(&existing, desired) {
                 manifest::scrub(&mut existing);
-                return Ok(wrote.unwrap_or(ApplyOutcome::Unchanged));
+                return match lost {
+                    None => Ok(ApplyOutcome::Unchanged),
+                    Some((operation, detail)) => Err(Error::Unconfirmed {
+                        target: target(),
+                        operation,
+                        detail,
+                    }),
+                };
             }
             if !keys.is_empty() && !secret.override_existing() {
                 manifest::scrub(&mut existing);
@@ -547,8 +568,15 @@ impl SecretStore {
                     manifest::scrub(&mut replaced);
                     return Ok(ApplyOutcome::Replaced);
                 }
-                Err((f, _)) if f.code() == Some(409) => {
-                    wrote = Some(ApplyOutcome::Replaced);
+                Err((f, attempts)) if f.code() == Some(409) => {
+                    if attempts > 1 {
+                        lost = Some((
+                            "replacement",
+                            "a replace failed (an API server error or no answer) and its retry \
+                             conflicted with a newer version; the object holds this data now, \
+                             but whether this command wrote it is unknown",
+                        ));
+                    }
                 }
                 // Deleted since we read it: the next round creates it.
                 Err((f, _)) if f.code() == Some(404) => {}
@@ -581,22 +609,33 @@ impl SecretStore {
     pub async fn get_object(&self, name: &str) -> Result<(Secret, String)> {
         manifest::validate_namespace(&self.namespace)?;
         let name = normalize_name(name)?;
-        let ours = self.object_name(&name);
-        let mut tried = vec![name.clone()];
-        if let Some(obj) = self.read(&name).await? {
-            return Ok((self.decode(obj)?, name));
+        match self.find(&name).await? {
+            Found::Object(obj, object) => Ok((self.decode(obj)?, object)),
+            Found::Neither(tried) => Err(Error::NotFound {
+                target: Target::object(name, &self.namespace),
+                tried,
+            }),
+        }
+    }
+
+    /// The object a (normalized) secret name means, for every command alike: the object of
+    /// exactly that name, else the owner's kubetorch object (`kt.secret.<owner>.<name>`), as
+    /// kubetorch looks them up. Either lookup failing is an error: a name whose first
+    /// candidate could not be read is never taken for the second.
+    async fn find(&self, name: &str) -> Result<Found> {
+        let ours = self.object_name(name);
+        let mut tried = vec![name.to_owned()];
+        if let Some(obj) = self.read(name).await? {
+            return Ok(Found::Object(obj, name.to_owned()));
         }
         if ours != name {
             manifest::validate_owner(&self.owner)?;
             tried.push(ours.clone());
             if let Some(obj) = self.read(&ours).await? {
-                return Ok((self.decode(obj)?, ours));
+                return Ok(Found::Object(obj, ours));
             }
         }
-        Err(Error::NotFound {
-            target: Target::object(name, &self.namespace),
-            tried,
-        })
+        Ok(Found::Neither(tried))
     }
 
     /// Kubetorch's name for [`SecretStore::get`].
@@ -655,45 +694,49 @@ impl SecretStore {
         Ok(out)
     }
 
-    /// Deletes the secret called `name`: the owner's kubetorch object first, then the object of
-    /// exactly that name (the reverse of [`SecretStore::get`], so that a user's own secret goes
-    /// before a same-named one of some other tool). Absent under both names is success.
+    /// Deletes the secret called `name`: the object [`SecretStore::get`] would read (the object
+    /// of exactly that name, else the owner's kubetorch object), so that `describe NAME` and
+    /// `delete NAME` always mean the same object. Absent under both names is success, said
+    /// only after the server answered "not found" for each.
+    ///
+    /// A DELETE whose answer was lost and whose retry then finds nothing is
+    /// [`Error::Unconfirmed`]: the object is gone, but the server never said this call
+    /// deleted it.
     pub async fn delete(&self, name: &str) -> Result<DeleteOutcome> {
         manifest::validate_namespace(&self.namespace)?;
         manifest::validate_owner(&self.owner)?;
         let name = normalize_name(name)?;
-        let mut tried = vec![self.object_name(&name)];
-        if tried[0] != name {
-            tried.push(name);
-        }
-        for object in &tried {
-            match self.delete_object(object).await? {
-                gone @ DeleteOutcome::Deleted { .. } => return Ok(gone),
-                DeleteOutcome::AlreadyGone { .. } => {}
+        match self.find(&name).await? {
+            Found::Object(mut obj, object) => {
+                manifest::scrub(&mut obj);
+                self.delete_object(&object).await
             }
+            Found::Neither(tried) => Ok(DeleteOutcome::AlreadyGone { tried }),
         }
-        Ok(DeleteOutcome::AlreadyGone { tried })
     }
 
     async fn delete_object(&self, object: &str) -> Result<DeleteOutcome> {
         let api: Api<KubeSecret> = Api::namespaced(self.client.clone(), &self.namespace);
         let params = DeleteParams::default();
+        let target = || Target::object(object, &self.namespace);
         match self.call(|| api.delete(object, &params)).await {
             Ok(_) => Ok(DeleteOutcome::Deleted {
                 object_name: object.to_owned(),
             }),
-            // A 404 after a failed attempt means that attempt deleted it.
+            // The failed attempt may have deleted it, or someone else may have.
             Err((f, attempts)) if f.code() == Some(404) && attempts > 1 => {
-                Ok(DeleteOutcome::Deleted {
-                    object_name: object.to_owned(),
+                Err(Error::Unconfirmed {
+                    target: target(),
+                    operation: "deletion",
+                    detail: "a DELETE failed (an API server error or no answer) and its retry \
+                             found no such object; it is gone, but whether this command deleted \
+                             it is unknown",
                 })
             }
             Err((f, _)) if f.code() == Some(404) => Ok(DeleteOutcome::AlreadyGone {
                 tried: vec![object.to_owned()],
             }),
-            Err((f, n)) => {
-                Err(f.into_error(Target::object(object, &self.namespace), n, self.server()))
-            }
+            Err((f, n)) => Err(f.into_error(target(), n, self.server())),
         }
     }
 
