@@ -71,7 +71,7 @@ pub struct Deletion {
 
 /// What a secret name resolved to: the object and its name, or the names looked for.
 enum Found {
-    Object(KubeSecret, String),
+    Object(Box<KubeSecret>, String),
     Neither(Vec<String>),
 }
 
@@ -610,7 +610,7 @@ impl SecretStore {
         manifest::validate_namespace(&self.namespace)?;
         let name = normalize_name(name)?;
         match self.find(&name).await? {
-            Found::Object(obj, object) => Ok((self.decode(obj)?, object)),
+            Found::Object(obj, object) => Ok((self.decode(*obj)?, object)),
             Found::Neither(tried) => Err(Error::NotFound {
                 target: Target::object(name, &self.namespace),
                 tried,
@@ -626,13 +626,13 @@ impl SecretStore {
         let ours = self.object_name(name);
         let mut tried = vec![name.to_owned()];
         if let Some(obj) = self.read(name).await? {
-            return Ok(Found::Object(obj, name.to_owned()));
+            return Ok(Found::Object(Box::new(obj), name.to_owned()));
         }
         if ours != name {
             manifest::validate_owner(&self.owner)?;
             tried.push(ours.clone());
             if let Some(obj) = self.read(&ours).await? {
-                return Ok(Found::Object(obj, ours));
+                return Ok(Found::Object(Box::new(obj), ours));
             }
         }
         Ok(Found::Neither(tried))

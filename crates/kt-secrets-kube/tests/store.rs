@@ -367,7 +367,7 @@ async fn validation_sends_nothing() {
     assert!(
         results
             .iter()
-            .all(|r| matches!(r, Err(Error::Invalid { .. })))
+            .all(|r| matches!(r, Err(Error::Invalid { .. } | Error::TooLarge { .. })))
     );
     assert_eq!(
         server.requests(),
