@@ -191,7 +191,7 @@ impl RetryPolicy {
 }
 
 /// Why one request failed, before it is tied to a target.
-enum Failure {
+pub(crate) enum Failure {
     Api {
         code: u16,
         reason: String,
@@ -231,7 +231,7 @@ impl Failure {
         }
     }
 
-    fn into_error(self, target: Target, attempts: u32, server: Option<&str>) -> Error {
+    pub(crate) fn into_error(self, target: Target, attempts: u32, server: Option<&str>) -> Error {
         match self {
             Failure::Api { code: 404, .. } => Error::NotFound {
                 tried: target.object.iter().cloned().collect(),
@@ -786,7 +786,7 @@ impl SecretStore {
 
     /// Runs one request, retrying transient failures up to [`RetryPolicy::attempts`] times
     /// with backoff. On failure, returns the last failure and how many attempts were made.
-    async fn call<T, F, Fut>(&self, mut op: F) -> std::result::Result<T, (Failure, u32)>
+    pub(crate) async fn call<T, F, Fut>(&self, mut op: F) -> std::result::Result<T, (Failure, u32)>
     where
         F: FnMut() -> Fut,
         Fut: Future<Output = kube::Result<T>>,
