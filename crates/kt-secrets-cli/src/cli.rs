@@ -178,6 +178,34 @@ Examples:
   kt-secrets run --all-found --container-home /home/app -- sh -c 'env; ls -laR \"$HOME\"'"
     )]
     Run(RunArgs),
+
+    /// Which of your Secrets differ from this machine, and which workloads run an old copy.
+    #[command(long_about = "\
+One row per kt-secrets Secret of yours (object kt.secret.<owner>.*): its provider; LOCAL, how it \
+compares with this machine (same, changed or absent: a provider's secret is resolved again, a \
+secret from --env or from files is compared with those env vars and files while they exist; n/a \
+for literals); its age; and the workloads that read it (bare Pods, Deployments, StatefulSets, \
+DaemonSets, Jobs, CronJobs), each marked stale when its pod template records other content than \
+the Secret now holds. Content is compared by hash, computed here; no value and no full hash is \
+printed. `kt-secrets sync` brings changed provider secrets up to date.")]
+    Status(StatusArgs),
+
+    /// Update provider Secrets whose local credentials changed; --rollout restarts their pods.
+    #[command(long_about = "\
+Resolve each provider Secret of yours again from this machine's credentials and replace those \
+whose content changed (override is implied; the names of the changed keys are shown, never \
+values). Secrets whose provider finds nothing here are left alone. An unchanged Secret costs no \
+request beyond the one list.
+
+Workloads whose pod template records an older content hash are listed as stale. With --rollout \
+their pod template's kt-secrets.dev/secret-hashes annotation is updated, which rolls their pods \
+as `kubectl rollout restart` does; bare Pods and Jobs cannot be rolled and are listed as needing \
+a restart. Files of a Secret mounted as a whole directory (see `kt-secrets providers`, ROTATION) \
+reach running pods without a restart; env vars never do.
+
+One line per Secret and per workload, then a summary. Exit status 1 if anything failed; every \
+Secret is then either updated or as it was, never half-written.")]
+    Sync(SyncArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -420,6 +448,45 @@ pub struct RunArgs {
     /// The command and its arguments, after `--`.
     #[arg(last = true, required = true, value_name = "CMD")]
     pub command: Vec<std::ffi::OsString>,
+}
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// Namespace (default: the kubeconfig context's).
+    #[arg(short, long, value_name = "NS", conflicts_with = "all_namespaces")]
+    pub namespace: Option<String>,
+
+    /// Secrets of every namespace.
+    #[arg(short = 'A', long)]
+    pub all_namespaces: bool,
+
+    /// Only Secrets of this provider. Repeatable.
+    #[arg(long = "provider", value_name = "P")]
+    pub providers: Vec<String>,
+
+    /// Output format.
+    #[arg(short, long, value_enum, default_value_t = TableOrJson::Table)]
+    pub output: TableOrJson,
+}
+
+#[derive(Debug, Args)]
+pub struct SyncArgs {
+    /// Only Secrets of this provider. Repeatable.
+    #[arg(long = "provider", value_name = "P")]
+    pub providers: Vec<String>,
+
+    /// Namespace (default: the kubeconfig context's).
+    #[arg(short, long, value_name = "NS")]
+    pub namespace: Option<String>,
+
+    /// Patch the pod template of each stale Deployment, StatefulSet, DaemonSet and CronJob,
+    /// which rolls its pods.
+    #[arg(long)]
+    pub rollout: bool,
+
+    /// Compare and report; write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 #[cfg(test)]

@@ -24,6 +24,8 @@ use crate::output::{self, Table, print};
 use crate::report::Failure;
 
 mod run;
+mod status;
+mod sync;
 
 type Result<T, E = Failure> = std::result::Result<T, E>;
 
@@ -101,6 +103,8 @@ pub async fn run(cli: Cli) -> Result<u8> {
         Command::Describe(a) => describe(&env, a).await,
         Command::Delete(a) => delete(&env, a).await,
         Command::Render(a) => render(&env, a).await,
+        Command::Status(a) => status::run(&env, a).await,
+        Command::Sync(a) => sync::run(&env, a).await,
     };
     done.map(|()| 0)
 }

@@ -16,19 +16,19 @@ pub mod manifest;
 pub mod pod;
 pub mod status;
 pub mod store;
-pub mod view;
 pub mod sync;
+pub mod view;
 pub mod workloads;
 
 pub use compute::{Compute, ComputeError, ResolvedCompute, SecretRef};
 pub use error::{Error, Result, Target};
 pub use pod::{MountPlanner, MountedSecret, Ownership, PodMounts, pod_mounts};
-pub use status::{Local, StatusEntry, StatusOptions, WorkloadUse, local_state};
+pub use status::{Local, LocalCheck, StatusEntry, StatusOptions, WorkloadUse, local_state};
 pub use store::{
     ApplyOutcome, DeleteOutcome, Deletion, ListOptions, RetryPolicy, SecretInfo, SecretStore,
 };
-pub use view::{ContainerView, ViewError, ViewFile, materialize_pod};
 pub use sync::{SecretResult, SecretSync, SyncOptions, SyncReport, WorkloadResult, WorkloadSync};
+pub use view::{ContainerView, ViewError, ViewFile, materialize_pod};
 pub use workloads::{Workload, WorkloadKind};
 
 // Re-exported so callers name the exact versions this crate was built against.

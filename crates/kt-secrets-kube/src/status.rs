@@ -72,6 +72,8 @@ pub struct StatusEntry {
     pub namespace: String,
     /// Seconds since the object was created, when the server says.
     pub age_s: Option<i64>,
+    /// When the object was created (RFC 3339), when the server says.
+    pub created: Option<String>,
     /// Content hash of the stored data.
     pub content_hash: String,
     pub workloads: Vec<WorkloadUse>,
@@ -84,12 +86,6 @@ impl StatusEntry {
 
     pub fn provider(&self) -> Option<&str> {
         self.secret.provider()
-    }
-
-    /// The first 12 hex digits of the content hash: enough to tell versions apart in a
-    /// listing, too few to test guesses of a value against.
-    pub fn short_hash(&self) -> &str {
-        &self.content_hash[..self.content_hash.len().min(12)]
     }
 }
 
@@ -184,6 +180,11 @@ fn entry_of(
         namespace: obj.metadata.namespace.clone().unwrap_or_default(),
         object_name,
         age_s,
+        created: obj
+            .metadata
+            .creation_timestamp
+            .as_ref()
+            .map(|t| t.0.to_string()),
         workloads: Vec::new(),
     }))
 }
@@ -204,65 +205,144 @@ fn uses(workloads: &[Workload], ns: &str, object: &str, hash: &str) -> Vec<Workl
 /// Files larger than a Secret can hold are not read: they cannot be what was stored.
 const MAX_ORIGIN_FILE: u64 = manifest::MAX_DATA_SIZE as u64;
 
-/// How `stored` compares with its local sources.
-///
-/// - A provider's secret: the provider is resolved again through `ctx` and the data compared
-///   (`absent` when it finds nothing, `changed` when it fails otherwise, as the user's
-///   credentials are then not what was stored).
-/// - Otherwise each key by its origin: an env var (read through `ctx`), or a file while it
-///   exists; a file that is the key's value (`--path`) is compared whole, any other is read
-///   with `env_file` as a dotenv file (`--from-env-file`). Special files (FIFOs, devices) are
-///   never opened.
-/// - Literal values and values of other tools: `n/a`.
+/// The files a secret's values came from.
+fn origin_files(s: &Secret) -> std::collections::BTreeSet<&Path> {
+    s.origins()
+        .values()
+        .filter_map(|o| match o {
+            Origin::File(p) => Some(p.as_path()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// `stored`'s provider resolved again here, the way `stored` was: from the provider's usual
+/// places, or, when those give other files than `stored` came from and all of those share a
+/// directory, from that directory (a secret made with `create --provider P --path DIR`).
+pub async fn resolve_again(
+    registry: &Registry,
+    ctx: &ResolveContext,
+    stored: &Secret,
+) -> kt_secrets_core::Result<Secret> {
+    let provider = stored.provider().unwrap_or_default();
+    let usual = Secret::from_provider_in(registry, ctx, provider, Some(stored.name())).await;
+    let was = origin_files(stored);
+    let same_files = |s: &Secret| origin_files(s) == was;
+    if was.is_empty() || usual.as_ref().is_ok_and(same_files) {
+        return usual;
+    }
+    let mut dirs = was.iter().filter_map(|p| p.parent());
+    let Some(dir) = dirs.next() else {
+        return usual;
+    };
+    if !dirs.all(|d| d == dir) || ctx.home().join(".") == dir.join(".") {
+        return usual;
+    }
+    let from_dir = ctx.clone().with_path(dir);
+    match Secret::from_provider_in(registry, &from_dir, provider, Some(stored.name())).await {
+        Ok(s) if same_files(&s) => Ok(s),
+        _ => usual,
+    }
+}
+
+/// How stored secrets compare with their local sources; see [`LocalCheck::check`].
+pub struct LocalCheck<'a> {
+    registry: &'a Registry,
+    ctx: &'a ResolveContext,
+    env_file: &'a (dyn Fn(&Path) -> Option<SecretData> + Sync),
+}
+
+impl fmt::Debug for LocalCheck<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LocalCheck")
+            .field("registry", &self.registry)
+            .field("ctx", &self.ctx)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<'a> LocalCheck<'a> {
+    /// `env_file` parses a dotenv file (`--from-env-file`) into its keys and values, or
+    /// `None` when it cannot.
+    pub fn new(
+        registry: &'a Registry,
+        ctx: &'a ResolveContext,
+        env_file: &'a (dyn Fn(&Path) -> Option<SecretData> + Sync),
+    ) -> Self {
+        LocalCheck {
+            registry,
+            ctx,
+            env_file,
+        }
+    }
+
+    /// How `stored` compares with its local sources.
+    ///
+    /// - A provider's secret: the provider is resolved again through the context and the
+    ///   content hashes compared (`absent` when it finds nothing; `changed` when it fails
+    ///   otherwise, as the credentials here are then not what was stored).
+    /// - Otherwise each key by its origin: an env var (read through the context), or a file
+    ///   while it exists; a file that is the key's value (`--path`) is compared whole, any
+    ///   other is read as a dotenv file (`--from-env-file`). Special files (FIFOs, devices)
+    ///   are never opened.
+    /// - Literal values and values of other tools: `n/a`.
+    pub async fn check(&mut self, stored: &Secret) -> Local {
+        if let Some(provider) = stored.provider().filter(|p| self.registry.contains(p)) {
+            return match resolve_again(self.registry, self.ctx, stored).await {
+                Ok(local) if local.data().content_hash() == stored.data().content_hash() => {
+                    Local::Same
+                }
+                Ok(_) => Local::Changed,
+                Err(e) if e.is_nothing_found() => Local::Absent,
+                Err(e) => {
+                    tracing::debug!(provider, "re-resolving failed: {e}");
+                    Local::Changed
+                }
+            };
+        }
+        let mut state = Local::NotApplicable;
+        let mut env_files: BTreeMap<&Path, Option<SecretData>> = BTreeMap::new();
+        for (key, origin) in stored.origins() {
+            let Some(value) = stored.data().get(key) else {
+                continue;
+            };
+            let this = match origin {
+                Origin::Env(var) => match self.ctx.env(var) {
+                    Some(v) if v.as_bytes() == value.expose() => Local::Same,
+                    Some(_) => Local::Changed,
+                    None => Local::Absent,
+                },
+                Origin::File(path) => match read_regular(path) {
+                    FileState::Missing => Local::Absent,
+                    FileState::Unusable => Local::NotApplicable,
+                    FileState::Bytes(b) if b.as_slice() == value.expose() => Local::Same,
+                    FileState::Bytes(_) => {
+                        let parsed = env_files
+                            .entry(path.as_path())
+                            .or_insert_with(|| (self.env_file)(path));
+                        match parsed.as_ref().map(|d| d.get(key)) {
+                            Some(Some(v)) if v == value => Local::Same,
+                            Some(None) => Local::Absent,
+                            _ => Local::Changed,
+                        }
+                    }
+                },
+                _ => Local::NotApplicable,
+            };
+            state = worst(state, this);
+        }
+        state
+    }
+}
+
+/// [`LocalCheck::check`] for one secret.
 pub async fn local_state(
     stored: &Secret,
     registry: &Registry,
     ctx: &ResolveContext,
     env_file: &(dyn Fn(&Path) -> Option<SecretData> + Sync),
 ) -> Local {
-    if let Some(provider) = stored.provider().filter(|p| registry.contains(p)) {
-        return match Secret::from_provider_in(registry, ctx, provider, Some(stored.name())).await {
-            Ok(local) if local.data().content_hash() == stored.data().content_hash() => Local::Same,
-            Ok(_) => Local::Changed,
-            Err(e) if e.is_nothing_found() => Local::Absent,
-            Err(e) => {
-                tracing::debug!(provider, "re-resolving failed: {e}");
-                Local::Changed
-            }
-        };
-    }
-    let mut state = Local::NotApplicable;
-    let mut env_files: BTreeMap<&Path, Option<SecretData>> = BTreeMap::new();
-    for (key, origin) in stored.origins() {
-        let Some(value) = stored.data().get(key) else {
-            continue;
-        };
-        let this = match origin {
-            Origin::Env(var) => match ctx.env(var) {
-                Some(v) if v.as_bytes() == value.expose() => Local::Same,
-                Some(_) => Local::Changed,
-                None => Local::Absent,
-            },
-            Origin::File(path) => match read_regular(path) {
-                FileState::Missing => Local::Absent,
-                FileState::Unusable => Local::NotApplicable,
-                FileState::Bytes(b) if b.as_slice() == value.expose() => Local::Same,
-                FileState::Bytes(_) => {
-                    let parsed = env_files
-                        .entry(path.as_path())
-                        .or_insert_with(|| env_file(path));
-                    match parsed.as_ref().map(|d| d.get(key)) {
-                        Some(Some(v)) if v == value => Local::Same,
-                        Some(None) => Local::Absent,
-                        _ => Local::Changed,
-                    }
-                }
-            },
-            _ => Local::NotApplicable,
-        };
-        state = worst(state, this);
-    }
-    state
+    LocalCheck::new(registry, ctx, env_file).check(stored).await
 }
 
 /// `changed` beats `absent` beats `same` beats `n/a`: one changed key makes the secret changed.

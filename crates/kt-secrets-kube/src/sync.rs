@@ -260,16 +260,14 @@ impl SecretStore {
         stored: &Secret,
         options: &SyncOptions,
     ) -> (SecretSync, Option<String>) {
-        let provider = stored.provider().unwrap_or_default();
         let stored_hash = stored.data().content_hash();
-        let local =
-            match Secret::from_provider_in(registry, ctx, provider, Some(stored.name())).await {
-                Ok(s) => s.with_override(true).with_namespace(self.namespace()),
-                Err(e) if e.is_nothing_found() => {
-                    return (SecretSync::NoLocalCredentials, Some(stored_hash));
-                }
-                Err(e) => return (SecretSync::Failed(e.into()), None),
-            };
+        let local = match crate::status::resolve_again(registry, ctx, stored).await {
+            Ok(s) => s.with_override(true).with_namespace(self.namespace()),
+            Err(e) if e.is_nothing_found() => {
+                return (SecretSync::NoLocalCredentials, Some(stored_hash));
+            }
+            Err(e) => return (SecretSync::Failed(e.into()), None),
+        };
         let keys = local.data().differing_keys(stored.data());
         // The same data under an older mount list (a provider that now mounts differently)
         // is rewritten too, so that pods rendered later match what is stored.
