@@ -53,6 +53,12 @@ pub enum SecretSync {
     Updated {
         keys: Vec<String>,
     },
+    /// The stored data now is the new data, but the server never confirmed that this sync
+    /// wrote it (a write whose answer was lost, then a conflict): the goal is reached, and
+    /// workloads are rolled as for [`SecretSync::Updated`].
+    Unconfirmed {
+        keys: Vec<String>,
+    },
     /// The provider found no credentials here; the stored secret was left alone.
     NoLocalCredentials,
     /// Resolving locally or writing failed; the stored secret is as it was before, or as
@@ -141,7 +147,10 @@ impl fmt::Display for SyncReport {
             "{} secrets: {} {updated}, {} unchanged, {} without local credentials, {} failed; \
              workloads: {} {rolled}, {} stale, {} need a restart, {} failed",
             self.secrets.len(),
-            self.count(|o| matches!(o, SecretSync::Updated { .. })),
+            self.count(|o| matches!(
+                o,
+                SecretSync::Updated { .. } | SecretSync::Unconfirmed { .. }
+            )),
             self.count(|o| matches!(o, SecretSync::Unchanged)),
             self.count(|o| matches!(o, SecretSync::NoLocalCredentials)),
             self.count(|o| matches!(o, SecretSync::Failed(_))),
@@ -196,10 +205,10 @@ impl SecretStore {
             dry_run: options.dry_run,
             ..Default::default()
         };
-        let any_changed = report
-            .secrets
-            .iter()
-            .any(|s| matches!(&s.outcome, SecretSync::Updated { keys } if !keys.is_empty()));
+        let any_changed = report.secrets.iter().any(|s| match &s.outcome {
+            SecretSync::Updated { keys } | SecretSync::Unconfirmed { keys } => !keys.is_empty(),
+            _ => false,
+        });
         if !any_changed && !options.rollout {
             return Ok(report);
         }
@@ -281,6 +290,7 @@ impl SecretStore {
         match self.apply(&local).await {
             Ok(ApplyOutcome::Unchanged) => (SecretSync::Unchanged, hash),
             Ok(_) => (SecretSync::Updated { keys }, hash),
+            Err(Error::Unconfirmed { .. }) => (SecretSync::Unconfirmed { keys }, hash),
             Err(e) => (SecretSync::Failed(e), None),
         }
     }

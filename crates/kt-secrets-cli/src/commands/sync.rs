@@ -49,6 +49,11 @@ pub(super) async fn run(env: &Env, a: SyncArgs) -> Result<()> {
                 would("updated", "would update"),
                 keys.join(", ")
             ),
+            SecretSync::Unconfirmed { keys } => format!(
+                "updated (changed keys: {}; the server did not confirm this write, but the \
+                 Secret now holds the new data)",
+                keys.join(", ")
+            ),
             SecretSync::NoLocalCredentials => format!(
                 "skipped: provider {} finds no credentials here; left as it is",
                 s.provider
