@@ -8,6 +8,7 @@ mod context;
 mod data;
 mod error;
 mod mount;
+pub mod parse_errors;
 pub mod plugin;
 mod provider;
 mod registry;

@@ -812,7 +812,14 @@ impl SecretStore {
 /// Kubeconfig errors without the parser's echo of the offending text, which may be a token.
 fn kubeconfig_error(e: &kube::config::KubeconfigError) -> String {
     match e {
-        kube::config::KubeconfigError::Parse(_) => "cannot parse it as a kubeconfig (YAML)".into(),
+        kube::config::KubeconfigError::Parse(e) => match e.location() {
+            Some(l) => format!(
+                "cannot parse it as a kubeconfig: invalid YAML or fields at line {}, column {}",
+                l.line(),
+                l.column()
+            ),
+            None => "cannot parse it as a kubeconfig (YAML)".into(),
+        },
         other => other.to_string(),
     }
 }

@@ -78,8 +78,11 @@ impl<'a> File<'a> {
             enabled_escape: false,
             ..ParseOption::default()
         };
-        // The parser's messages name delimiters and positions only, never the text.
-        let ini = Ini::load_from_str_opt(text, opt).map_err(|e| err(format!("line {e}")))?;
+        let ini = Ini::load_from_str_opt(text, opt).map_err(|e| {
+            err(kt_secrets_core::parse_errors::ini_detail(
+                e.line, e.col, &e.msg,
+            ))
+        })?;
         Ok(Some(File {
             key,
             origin,

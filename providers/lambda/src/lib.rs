@@ -82,8 +82,11 @@ fn api_key(origin: &Origin, bytes: &[u8]) -> Result<SecretValue> {
         enabled_escape: false,
         ..ParseOption::default()
     };
-    // The parser's messages name delimiters and positions only, never the text.
-    let ini = Ini::load_from_str_opt(text, opt).map_err(|e| err(&e.to_string()))?;
+    let ini = Ini::load_from_str_opt(text, opt).map_err(|e| {
+        err(&kt_secrets_core::parse_errors::ini_detail(
+            e.line, e.col, &e.msg,
+        ))
+    })?;
     ini.general_section()
         .get("api_key")
         .filter(|k| !k.is_empty())

@@ -95,6 +95,12 @@ fn netrc_password(ctx: &ResolveContext, path: &Path, text: &str) -> Result<Optio
         })?,
         None => vec![DEFAULT_HOST.to_owned()],
     };
+    if let Some(line) = unterminated_quote(text) {
+        return Err(Error::Parse {
+            what: path.display().to_string(),
+            detail: format!("line {line}: a quote is never closed"),
+        });
+    }
     let netrc = text.parse::<netrc::Netrc>().map_err(|e| Error::Parse {
         what: path.display().to_string(),
         // The parser's message quotes the offending token, which may be a password.
@@ -130,16 +136,75 @@ fn base_url(ctx: &ResolveContext) -> Result<Option<(String, Origin)>> {
     let Some(text) = read_optional_string(&path)? else {
         return Ok(None);
     };
-    // The parser's messages name positions only, never the text.
     let ini = Ini::load_from_str(&text).map_err(|e| Error::Parse {
         what: path.display().to_string(),
-        detail: format!("line {e}"),
+        detail: kt_secrets_core::parse_errors::ini_detail(e.line, e.col, &e.msg),
     })?;
     Ok(ini
         .section(Some("default"))
         .and_then(|s| s.get("base_url"))
         .filter(|u| !u.is_empty())
         .map(|u| (u.to_owned(), Origin::File(path))))
+}
+
+/// The line of a `"` that opens a token and is never closed. The parser (like Python's
+/// `netrc` module, `_netrclex.get_token`) takes everything to the end of the file as that
+/// token, so a password would silently swallow the rest of the file; here it is an error.
+/// Tokens are split as the parser splits them (whitespace, `\` escapes); a token that starts
+/// with `#` starts a comment, which ends the line.
+fn unterminated_quote(text: &str) -> Option<usize> {
+    let mut chars = text.chars().peekable();
+    let mut line = 1;
+    while let Some(c) = chars.next() {
+        match c {
+            '\n' => line += 1,
+            ' ' | '\t' | '\r' => {}
+            '"' => {
+                let opened = line;
+                let mut closed = false;
+                while let Some(c) = chars.next() {
+                    match c {
+                        '"' => {
+                            closed = true;
+                            break;
+                        }
+                        '\\' => {
+                            if chars.next() == Some('\n') {
+                                line += 1;
+                            }
+                        }
+                        '\n' => line += 1,
+                        _ => {}
+                    }
+                }
+                if !closed {
+                    return Some(opened);
+                }
+            }
+            '#' => {
+                for c in chars.by_ref() {
+                    if c == '\n' {
+                        line += 1;
+                        break;
+                    }
+                }
+            }
+            _ => {
+                let mut escaped = c == '\\';
+                while let Some(&c) = chars.peek() {
+                    if !escaped && matches!(c, '\n' | ' ' | '\t' | '\r') {
+                        break;
+                    }
+                    chars.next();
+                    if c == '\n' {
+                        line += 1;
+                    }
+                    escaped = !escaped && c == '\\';
+                }
+            }
+        }
+    }
+    None
 }
 
 /// The line number at the end of a `rust-netrc` error message ("… (line 4)").
@@ -202,6 +267,21 @@ mod tests {
                 "{url}"
             );
         }
+    }
+
+    #[test]
+    fn unterminated_quotes() {
+        assert_eq!(unterminated_quote("machine a password \"x y\"\n"), None);
+        assert_eq!(
+            unterminated_quote("machine a\n password \"canary\nmachine b\n"),
+            Some(2)
+        );
+        assert_eq!(unterminated_quote("machine a password x\\\"y\n"), None);
+        assert_eq!(
+            unterminated_quote("# it's \"quoted\n machine a password x\n"),
+            None
+        );
+        assert_eq!(unterminated_quote("machine a password \"a\\\"b\"\n"), None);
     }
 
     #[test]
