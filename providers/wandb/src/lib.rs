@@ -168,11 +168,9 @@ fn unterminated_quote(text: &str) -> Option<usize> {
                             closed = true;
                             break;
                         }
-                        '\\' => {
-                            if chars.next() == Some('\n') {
-                                line += 1;
-                            }
-                        }
+                        // An escaped character is skipped whatever it is (the guard
+                        // consumes it); only an escaped newline counts as a line.
+                        '\\' if chars.next() == Some('\n') => line += 1,
                         '\n' => line += 1,
                         _ => {}
                     }
