@@ -116,6 +116,22 @@ impl Error {
         matches!(self, Error::NothingFound { .. })
     }
 
+    /// Whether only a different request can fix this: a name, key or env var that is not
+    /// allowed, sources that are missing or combined, an unknown provider. A command line
+    /// exits with its usage status (2) for these.
+    pub fn is_usage(&self) -> bool {
+        matches!(
+            self,
+            Error::NoSource { .. }
+                | Error::MultipleSources { .. }
+                | Error::NameRequired { .. }
+                | Error::InvalidName { .. }
+                | Error::InvalidKey { .. }
+                | Error::InvalidEnvVar { .. }
+                | Error::UnknownProvider { .. }
+        )
+    }
+
     pub(crate) fn unreadable(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         Error::Unreadable {
             path: path.into(),

@@ -347,6 +347,19 @@ impl Compute {
         }
         ResolvedCompute::new(compute, mounted)
     }
+
+    /// [`resolve`](Self::resolve) with the process's providers ([`Registry::global`]: the
+    /// built-in ones and its plugins) and the process's env and home
+    /// ([`ResolveContext::from_process`]), as kubetorch's `kt.Compute(secrets=[...])` takes
+    /// them. The explicit form is for tests and embedders that choose both.
+    pub async fn resolve_default(
+        &self,
+        store: Option<&SecretStore>,
+    ) -> Result<ResolvedCompute, ComputeError> {
+        let registry = Registry::global()?;
+        self.resolve(registry, &ResolveContext::from_process(), store)
+            .await
+    }
 }
 
 /// A compute whose secrets are known: renders its pod and the manifests of its managed secrets.

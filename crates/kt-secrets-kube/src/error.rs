@@ -141,6 +141,10 @@ pub enum Error {
     /// An object exists but our annotations on it cannot be read back.
     #[error("{target}: {detail}")]
     Corrupt { target: Target, detail: String },
+
+    /// An object could not be written as JSON or YAML ([`crate::render`]).
+    #[error("cannot write {what}: {detail}")]
+    Render { what: &'static str, detail: String },
 }
 
 impl Error {
@@ -160,12 +164,35 @@ impl Error {
             Error::Invalid { .. }
             | Error::TooLarge { .. }
             | Error::Core(_)
-            | Error::Kubeconfig { .. } => None,
+            | Error::Kubeconfig { .. }
+            | Error::Render { .. } => None,
         }
     }
 
     pub fn is_not_found(&self) -> bool {
         matches!(self, Error::NotFound { .. })
+    }
+
+    /// Whether only a different request can fix this (see [`kt_secrets_core::Error::is_usage`]).
+    pub fn is_usage(&self) -> bool {
+        match self {
+            Error::Core(e) => e.is_usage(),
+            _ => false,
+        }
+    }
+}
+
+impl crate::compute::ComputeError {
+    /// Whether only a different request can fix this: a setting of the compute, a name that
+    /// needs a cluster, or a usage error of a secret (see [`kt_secrets_core::Error::is_usage`]).
+    pub fn is_usage(&self) -> bool {
+        use crate::compute::ComputeError as C;
+        match self {
+            C::Secret(e) => e.is_usage(),
+            C::Store(e) => e.is_usage(),
+            C::NeedsCluster { .. } | C::InvalidSetting { .. } => true,
+            _ => false,
+        }
     }
 }
 

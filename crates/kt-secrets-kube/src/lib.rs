@@ -14,6 +14,7 @@ pub mod error;
 mod kubeconfig_files;
 pub mod manifest;
 pub mod pod;
+pub mod render;
 pub mod status;
 pub mod store;
 pub mod sync;
