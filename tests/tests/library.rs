@@ -1,9 +1,8 @@
 //! The library route end to end, as a user's program would take it: the facade's built-in
 //! providers and a plugin loaded at run time, in one registry, mounted into one pod.
 
-use k8s_openapi::api::core::v1::EnvVar;
-use kt_secrets::{ProviderOrigin, Registry, plugin};
-use kt_secrets_kube::Compute;
+use kt_secrets::k8s_openapi::api::core::v1::EnvVar;
+use kt_secrets::{Compute, ProviderOrigin, Registry, plugin};
 use kt_secrets_testkit::FixtureHome;
 use kt_secrets_testkit::plugins::{build_cdylib, install_plugin, lib_name};
 

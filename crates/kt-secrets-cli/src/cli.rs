@@ -380,7 +380,7 @@ pub struct RenderArgs {
     pub all_found: bool,
 
     /// Container image.
-    #[arg(long, value_name = "IMG", default_value = kt_secrets_kube::compute::DEFAULT_IMAGE)]
+    #[arg(long, value_name = "IMG", default_value = kt_secrets::kube::compute::DEFAULT_IMAGE)]
     pub image: String,
 
     /// CPU request, as a Kubernetes quantity (1, 0.5, 500m).
@@ -405,11 +405,11 @@ pub struct RenderArgs {
     pub namespace: Option<String>,
 
     /// Pod name.
-    #[arg(long, value_name = "NAME", default_value = kt_secrets_kube::compute::DEFAULT_NAME)]
+    #[arg(long, value_name = "NAME", default_value = kt_secrets::kube::compute::DEFAULT_NAME)]
     pub name: String,
 
     /// The container's home directory: what `~` means in mount paths.
-    #[arg(long, value_name = "DIR", default_value = kt_secrets_core::DEFAULT_CONTAINER_HOME)]
+    #[arg(long, value_name = "DIR", default_value = kt_secrets::DEFAULT_CONTAINER_HOME)]
     pub container_home: String,
 
     /// Contact no cluster: providers only, nothing applied.
@@ -438,7 +438,7 @@ pub struct RunArgs {
     pub all_found: bool,
 
     /// The container's home directory: what `~` means in mount paths.
-    #[arg(long, value_name = "DIR", default_value = kt_secrets_core::DEFAULT_CONTAINER_HOME)]
+    #[arg(long, value_name = "DIR", default_value = kt_secrets::DEFAULT_CONTAINER_HOME)]
     pub container_home: String,
 
     /// Also pass this env var of yours to CMD (the container's own vars win). Repeatable.

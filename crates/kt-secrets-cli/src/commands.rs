@@ -5,15 +5,14 @@ use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
 
 use anyhow::Context;
-use k8s_openapi::api::core::v1::Secret as KubeSecret;
+use kt_secrets::k8s_openapi::api::core::v1::Secret as KubeSecret;
+use kt_secrets::kube::kube::api::{Api, ListParams};
+use kt_secrets::kube::manifest;
+use kt_secrets::kube::{DeleteOutcome, ListOptions, SecretInfo};
 use kt_secrets::{
-    GENERIC_MOUNT_ROOT, Mount, Origin, ProviderOrigin, Registry, ResolveContext, Resolved, Secret,
-    SecretValue,
+    Compute, GENERIC_MOUNT_ROOT, Mount, Origin, ProviderOrigin, Registry, ResolveContext, Resolved,
+    Secret, SecretStore, SecretValue,
 };
-use kt_secrets_kube::compute::Compute;
-use kt_secrets_kube::manifest;
-use kt_secrets_kube::{DeleteOutcome, ListOptions, SecretInfo, SecretStore};
-use kube::api::{Api, ListParams};
 use serde_json::json;
 
 use crate::cli::{
@@ -83,7 +82,7 @@ impl Env {
 fn check_namespace(ns: Option<&str>) -> Result<()> {
     if let Some(ns) = ns {
         manifest::validate_namespace(ns).map_err(|e| match e {
-            kt_secrets_kube::Error::Invalid { reason, .. } => {
+            kt_secrets::kube::Error::Invalid { reason, .. } => {
                 Failure::usage(format!("--namespace {ns:?}: {reason}"))
             }
             e => e.into(),
@@ -244,7 +243,7 @@ async fn build_secret(env: &Env, a: &CreateArgs, registry: Registry) -> Result<S
 fn values_secret(name: &str, a: &CreateArgs) -> Result<Secret> {
     let norm = kt_secrets::normalize_name(name).map_err(|e| match e {
         // `--from-literal A=1 B=2` makes `B=2` the NAME: it is not repeated, as it may be a value.
-        kt_secrets::Error::InvalidName { reason, .. } => Failure::usage(format!(
+        kt_secrets::SecretError::InvalidName { reason, .. } => Failure::usage(format!(
             "invalid NAME: {reason} (the NAME is not repeated here: it may be a value; give each \
              KEY=VALUE its own --from-literal)"
         )),
@@ -271,7 +270,7 @@ fn values_secret(name: &str, a: &CreateArgs) -> Result<Secret> {
         }
         for (k, v) in entries {
             add(k, v, Origin::File(file.clone())).map_err(|f| match f.error.downcast_ref() {
-                Some(kt_secrets::Error::DuplicateKey { key }) => Failure::usage(format!(
+                Some(kt_secrets::SecretError::DuplicateKey { key }) => Failure::usage(format!(
                     "key {key} is given by --from-literal and by {}",
                     file.display()
                 )),
@@ -388,7 +387,7 @@ fn list_table(infos: &[SecretInfo], all_namespaces: bool) -> Table {
         header.insert(0, "NAMESPACE");
     }
     let mut t = Table::new(&header);
-    let now = k8s_openapi::jiff::Timestamp::now();
+    let now = kt_secrets::k8s_openapi::jiff::Timestamp::now();
     for i in infos {
         let mut row = vec![
             i.name.clone(),
@@ -411,8 +410,8 @@ fn list_table(infos: &[SecretInfo], all_namespaces: bool) -> Table {
 }
 
 /// kubectl's short ages: `45s`, `12m`, `5h`, `3d`, `2y`.
-fn age(created: Option<&str>, now: k8s_openapi::jiff::Timestamp) -> String {
-    let Some(t) = created.and_then(|c| c.parse::<k8s_openapi::jiff::Timestamp>().ok()) else {
+fn age(created: Option<&str>, now: kt_secrets::k8s_openapi::jiff::Timestamp) -> String {
+    let Some(t) = created.and_then(|c| c.parse::<kt_secrets::k8s_openapi::jiff::Timestamp>().ok()) else {
         return "<unknown>".to_owned();
     };
     let s = now.as_second().saturating_sub(t.as_second()).max(0);
@@ -563,7 +562,7 @@ async fn delete(env: &Env, a: DeleteArgs) -> Result<()> {
     }
     // One line per outcome (stdout for what was done, stderr for what failed or is
     // unknown); the command's own error is then the single `error:` line.
-    let mut failed: Vec<(String, kt_secrets_kube::Error)> = Vec::new();
+    let mut failed: Vec<(String, kt_secrets::kube::Error)> = Vec::new();
     for name in &a.names {
         match store.delete(name).await {
             Ok(DeleteOutcome::Deleted { object_name }) => {
@@ -679,14 +678,7 @@ async fn render(env: &Env, a: RenderArgs) -> Result<()> {
         }
         resolved
     };
-    let mut manifests = resolved.secret_manifests();
-    let mut items = Vec::new();
-    for m in &manifests {
-        items.push(output::to_value(m)?);
-    }
-    manifests.iter_mut().for_each(manifest::scrub);
-    items.push(output::to_value(&resolved.pod())?);
-    print(&output::render(&output::list(items), a.output)?)?;
+    print(&kt_secrets::kube::render::compute(&resolved, a.output.into())?)?;
     Ok(())
 }
 
@@ -775,7 +767,7 @@ mod tests {
 
     #[test]
     fn ages_like_kubectl() {
-        let now: k8s_openapi::jiff::Timestamp = "2026-01-10T00:00:00Z".parse().unwrap();
+        let now: kt_secrets::k8s_openapi::jiff::Timestamp = "2026-01-10T00:00:00Z".parse().unwrap();
         assert_eq!(age(Some("2026-01-09T23:59:15Z"), now), "45s");
         assert_eq!(age(Some("2026-01-09T23:00:00Z"), now), "60m");
         assert_eq!(age(Some("2026-01-09T12:00:00Z"), now), "12h");

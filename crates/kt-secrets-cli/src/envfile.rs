@@ -19,7 +19,7 @@ use anyhow::{Context, bail};
 /// Key-value pairs of a dotenv file, in file order. A key given twice is an error; so is an
 /// unset `$VAR` unless `allow_unset`.
 pub fn read(path: &Path, allow_unset: bool) -> anyhow::Result<Vec<(String, String)>> {
-    let bytes = zeroize::Zeroizing::new(kt_secrets_core::read_file(path)?);
+    let bytes = zeroize::Zeroizing::new(kt_secrets::read_file(path)?);
     let text = std::str::from_utf8(&bytes)
         .map_err(|e| {
             let line = bytes[..e.valid_up_to()]

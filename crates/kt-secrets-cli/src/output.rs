@@ -3,60 +3,35 @@
 use std::io::Write;
 
 use anyhow::Context;
+use kt_secrets::kube::render::{self, Format};
 use serde::Serialize;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use crate::cli::ManifestFormat;
 
-/// An object as kubectl shows it: map keys sorted (kubectl prints through unstructured maps),
-/// empty `null`s dropped.
+/// An object as kubectl shows it ([`render::object`]).
 pub fn to_value(obj: &impl Serialize) -> anyhow::Result<Value> {
-    let v = serde_json::to_value(obj).context("cannot serialize a Kubernetes object")?;
-    Ok(sorted(v))
+    Ok(render::object(obj)?)
 }
 
-fn sorted(v: Value) -> Value {
-    match v {
-        Value::Object(m) => {
-            let mut entries: Vec<(String, Value)> = m
-                .into_iter()
-                .filter(|(_, v)| !v.is_null())
-                .map(|(k, v)| (k, sorted(v)))
-                .collect();
-            entries.sort_by(|a, b| a.0.cmp(&b.0));
-            Value::Object(entries.into_iter().collect::<Map<_, _>>())
-        }
-        Value::Array(a) => Value::Array(a.into_iter().map(sorted).collect()),
-        v => v,
-    }
-}
-
-/// A `v1` `List` of objects, the shape `kubectl get -o yaml` prints for several objects and
-/// `kubectl apply -f -` accepts.
-pub fn list(items: Vec<Value>) -> Value {
-    sorted(serde_json::json!({
-        "apiVersion": "v1",
-        "kind": "List",
-        "metadata": { "resourceVersion": "" },
-        "items": items,
-    }))
-}
+pub use render::list;
 
 /// JSON with kubectl's four-space indent, or YAML, with a trailing newline.
 pub fn render(v: &Value, format: ManifestFormat) -> anyhow::Result<String> {
-    match format {
-        ManifestFormat::Json => json(v),
-        ManifestFormat::Yaml => serde_saphyr::to_string(v).context("cannot write YAML"),
+    Ok(render::to_string(v, format.into())?)
+}
+
+impl From<ManifestFormat> for Format {
+    fn from(f: ManifestFormat) -> Format {
+        match f {
+            ManifestFormat::Json => Format::Json,
+            ManifestFormat::Yaml => Format::Yaml,
+        }
     }
 }
 
 pub fn json(v: &impl Serialize) -> anyhow::Result<String> {
-    let mut out = Vec::new();
-    let fmt = serde_json::ser::PrettyFormatter::with_indent(b"    ");
-    let mut ser = serde_json::Serializer::with_formatter(&mut out, fmt);
-    v.serialize(&mut ser).context("cannot write JSON")?;
-    out.push(b'\n');
-    Ok(String::from_utf8(out).expect("serde_json writes UTF-8"))
+    Ok(render::json(v)?)
 }
 
 /// Writes `s` to stdout; a closed pipe (`| head`) ends quietly rather than with an error.
@@ -153,22 +128,6 @@ mod tests {
              aws     env A               file x\n\
              \x20       ~/.aws/credentials\n\
              openai  env OPENAI_API_KEY  env OPENAI_API_KEY\n"
-        );
-    }
-
-    #[test]
-    fn objects_print_sorted_like_kubectl() {
-        let v = to_value(&serde_json::json!({"kind": "Secret", "apiVersion": "v1", "x": null}))
-            .unwrap();
-        assert_eq!(
-            json(&v).unwrap(),
-            "{\n    \"apiVersion\": \"v1\",\n    \"kind\": \"Secret\"\n}\n"
-        );
-        let l = list(vec![v]);
-        let y = render(&l, ManifestFormat::Yaml).unwrap();
-        assert!(
-            y.starts_with("apiVersion: v1\nitems:\n- apiVersion: v1\n  kind: Secret\nkind: List\n"),
-            "{y}"
         );
     }
 }

@@ -31,82 +31,24 @@ impl<E: Into<anyhow::Error>> From<E> for Failure {
     }
 }
 
-/// The core error a store error wraps, if it does.
-fn store_core(e: &kt_secrets_kube::Error) -> Option<&kt_secrets_core::Error> {
-    match e {
-        kt_secrets_kube::Error::Core(e) => Some(e),
-        _ => None,
-    }
-}
-
 /// Errors that only a different command line can fix: names, keys and env vars given as
 /// arguments, sources that are missing or combined, unknown providers, compute settings.
+/// Each layer's error says so itself ([`kt_secrets::Error::is_usage`]).
 fn is_usage(e: &anyhow::Error) -> bool {
-    use kt_secrets_core::Error as E;
-    use kt_secrets_kube::compute::ComputeError as C;
+    use kt_secrets::kube::{ComputeError, Error as KubeError};
     e.chain().any(|c| {
-        // The store and Compute wrap core errors transparently; look through them.
-        let core = c
-            .downcast_ref::<E>()
-            .or_else(|| c.downcast_ref().and_then(store_core))
-            .or_else(|| match c.downcast_ref::<C>() {
-                Some(C::Secret(e)) => Some(e),
-                Some(C::Store(e)) => store_core(e),
-                _ => None,
-            });
-        if let Some(e) = core {
-            return matches!(
-                e,
-                E::NoSource { .. }
-                    | E::MultipleSources { .. }
-                    | E::NameRequired { .. }
-                    | E::InvalidName { .. }
-                    | E::InvalidKey { .. }
-                    | E::DuplicateKey { .. }
-                    | E::InvalidEnvVar { .. }
-                    | E::EnvNameWithheld { .. }
-                    | E::InvalidPath { .. }
-                    | E::UnknownProvider { .. }
-            );
-        }
-        // Client-side checks of names, namespaces and label lengths; sizes are TooLarge.
-        let store =
-            c.downcast_ref::<kt_secrets_kube::Error>()
-                .or_else(|| match c.downcast_ref::<C>() {
-                    Some(C::Store(e)) => Some(e),
-                    _ => None,
-                });
-        if let Some(kt_secrets_kube::Error::Invalid { .. }) = store {
-            return true;
-        }
-        if let Some(e) = c.downcast_ref::<C>() {
-            return matches!(
-                e,
-                C::NeedsCluster { .. }
-                    | C::InvalidSetting { .. }
-                    | C::Clash { .. }
-                    | C::NestedFiles { .. }
-                    | C::NamespaceMismatch { .. }
-                    | C::InvalidEnvValue { .. }
-            );
-        }
-        false
-    })
-}
-
-/// `text` with every control character escaped as Rust escapes it (`\n`, `\t`, `\u{1b}`),
-/// so that a path, name or key holding one cannot split a message line or drive the
-/// terminal. Used for every message the CLI prints about its input.
-pub fn escape_controls(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        if c.is_control() {
-            out.extend(c.escape_debug());
+        if let Some(e) = c.downcast_ref::<kt_secrets::Error>() {
+            e.is_usage()
+        } else if let Some(e) = c.downcast_ref::<kt_secrets::SecretError>() {
+            e.is_usage()
+        } else if let Some(e) = c.downcast_ref::<KubeError>() {
+            e.is_usage()
+        } else if let Some(e) = c.downcast_ref::<ComputeError>() {
+            e.is_usage()
         } else {
-            out.push(c);
+            false
         }
-    }
-    out
+    })
 }
 
 /// The lines printed for `e`. A cause whose text its parent already quotes is skipped, so
@@ -156,7 +98,7 @@ mod tests {
             ]
         );
         // thiserror messages that embed their source are not repeated.
-        let core = kt_secrets_core::read_file(std::path::Path::new("/nonexistent/kt")).unwrap_err();
+        let core = kt_secrets::read_file(std::path::Path::new("/nonexistent/kt")).unwrap_err();
         let e = anyhow::Error::from(core).context("cannot create secret app");
         assert_eq!(lines(&e).len(), 2, "{:?}", lines(&e));
     }
@@ -172,7 +114,7 @@ mod tests {
 
     #[test]
     fn usage_errors_exit_2() {
-        let f: Failure = kt_secrets_core::Error::NameRequired { context: None }.into();
+        let f: Failure = kt_secrets::SecretError::NameRequired { context: None }.into();
         assert_eq!(f.exit_code(), 2);
         let f: Failure = anyhow::anyhow!("connection refused").into();
         assert_eq!(f.exit_code(), 1);

@@ -7,8 +7,8 @@ mod common;
 
 use common::{Cluster, assert_kubectl_accepts, text};
 use k8s_openapi::api::core::v1::{Container, Pod};
+use kt_secrets::{Compute, ResolvedCompute};
 use kt_secrets::{Registry, ResolveContext, Secret};
-use kt_secrets_kube::{Compute, ResolvedCompute};
 use kt_secrets_testkit::FixtureHome;
 use kt_secrets_testkit::formats::aws::AwsCredentials;
 use serde_json::{Value, json};

@@ -116,8 +116,8 @@ impl Error {
         matches!(self, Error::NothingFound { .. })
     }
 
-    /// Whether only a different request can fix this: a name, key or env var that is not
-    /// allowed, sources that are missing or combined, an unknown provider. A command line
+    /// Whether only a different request can fix this: a name, key, env var or path that is
+    /// not allowed, sources that are missing or combined, an unknown provider. A command line
     /// exits with its usage status (2) for these.
     pub fn is_usage(&self) -> bool {
         matches!(
@@ -127,7 +127,10 @@ impl Error {
                 | Error::NameRequired { .. }
                 | Error::InvalidName { .. }
                 | Error::InvalidKey { .. }
+                | Error::DuplicateKey { .. }
                 | Error::InvalidEnvVar { .. }
+                | Error::EnvNameWithheld { .. }
+                | Error::InvalidPath { .. }
                 | Error::UnknownProvider { .. }
         )
     }

@@ -177,21 +177,27 @@ impl Error {
     pub fn is_usage(&self) -> bool {
         match self {
             Error::Core(e) => e.is_usage(),
+            // Client-side checks of names, namespaces and label lengths; sizes are TooLarge.
+            Error::Invalid { .. } => true,
             _ => false,
         }
     }
 }
 
 impl crate::compute::ComputeError {
-    /// Whether only a different request can fix this: a setting of the compute, a name that
-    /// needs a cluster, or a usage error of a secret (see [`kt_secrets_core::Error::is_usage`]).
+    /// Whether only a different request can fix this: a setting of the compute, secrets that
+    /// cannot share its pod, a name that needs a cluster, or a usage error of a secret (see [`kt_secrets_core::Error::is_usage`]).
     pub fn is_usage(&self) -> bool {
         use crate::compute::ComputeError as C;
         match self {
             C::Secret(e) => e.is_usage(),
             C::Store(e) => e.is_usage(),
-            C::NeedsCluster { .. } | C::InvalidSetting { .. } => true,
-            _ => false,
+            C::NeedsCluster { .. }
+            | C::InvalidSetting { .. }
+            | C::Clash { .. }
+            | C::NestedFiles { .. }
+            | C::NamespaceMismatch { .. }
+            | C::InvalidEnvValue { .. } => true,
         }
     }
 }

@@ -1,85 +1,84 @@
 //! kt-secrets: a developer's local credentials, or explicit values, become Kubernetes
 //! Secrets, and each pod gets exactly the env vars and files its SDKs look for.
 //!
-//! This facade re-exports [`kt_secrets_core`] and links one provider crate per enabled cargo
-//! feature (all by default), so `Secret::from_provider("aws")` works with no further set-up.
+//! This is the one crate a user adds. Its root has the secret model of [`kt_secrets_core`]
+//! and, with the default feature `kube`, [`Compute`] and [`SecretStore`]; the rest of the
+//! Kubernetes side is under [`kube`]. One provider crate is linked per enabled cargo feature
+//! (all by default), so `Secret::from_provider("aws")` works with no further set-up. Every
+//! call's error converts into the one [`Error`], so `?` works across resolving, rendering and
+//! applying. The API is async, on tokio.
 //!
 //! ```no_run
-//! # async fn run() -> kt_secrets::Result<()> {
-//! use kt_secrets::Secret;
+//! use kt_secrets::kube::render::{self, Format};
+//! use kt_secrets::{Compute, Secret};
 //!
-//! // OPENAI_API_KEY from the environment, as the container env var OPENAI_API_KEY.
-//! let openai = Secret::from_provider("openai").await?;
-//! // A custom key: secret key / container env var API_KEY from local env var MY_LOCAL_KEY.
-//! let custom = Secret::from_env("my-api-key", [("API_KEY", "MY_LOCAL_KEY")])?;
-//! println!("{openai}\n{custom}"); // key names and sizes only, never values
-//! # Ok(()) }
+//! #[tokio::main]
+//! async fn main() -> kt_secrets::Result<()> {
+//!     // OPENAI_API_KEY from the environment, as the container env var OPENAI_API_KEY, and a
+//!     // custom key: secret key / container env var API_KEY from local env var MY_LOCAL_KEY.
+//!     let resolved = Compute::new()
+//!         .secret("openai")
+//!         .secret(Secret::from_env("my-api-key", [("API_KEY", "MY_LOCAL_KEY")])?)
+//!         .resolve_default(None)
+//!         .await?;
+//!     // The pod refers to its Secrets by name: no value is in it.
+//!     print!("{}", render::to_string(&render::object(&resolved.pod())?, Format::Yaml)?);
+//!     Ok(())
+//! }
 //! ```
 
+mod error;
+
 pub use kt_secrets_core::*;
+// The facade's own error shadows the core's, which stays reachable as `SecretError`.
+pub use error::{Error, Result};
+pub use kt_secrets_core::{Error as SecretError, Result as SecretResult};
 
-// Referencing each provider crate makes the linker keep it, and with it its `inventory`
-// registration; an unreferenced dependency is dropped along with its provider.
-#[cfg(feature = "anthropic")]
-pub use kt_provider_anthropic;
-#[cfg(feature = "aws")]
-pub use kt_provider_aws;
-#[cfg(feature = "azure")]
-pub use kt_provider_azure;
-#[cfg(feature = "cohere")]
-pub use kt_provider_cohere;
-#[cfg(feature = "gcp")]
-pub use kt_provider_gcp;
-#[cfg(feature = "github")]
-pub use kt_provider_github;
-#[cfg(feature = "huggingface")]
-pub use kt_provider_huggingface;
-#[cfg(feature = "kubeconfig")]
-pub use kt_provider_kubeconfig;
-#[cfg(feature = "lambda")]
-pub use kt_provider_lambda;
-#[cfg(feature = "langchain")]
-pub use kt_provider_langchain;
-#[cfg(feature = "openai")]
-pub use kt_provider_openai;
-#[cfg(feature = "pinecone")]
-pub use kt_provider_pinecone;
-#[cfg(feature = "ssh")]
-pub use kt_provider_ssh;
-#[cfg(feature = "wandb")]
-pub use kt_provider_wandb;
+/// The Kubernetes side (cargo feature `kube`, on by default): Secret manifests, the
+/// [`SecretStore`], [`Compute`] and its pod, rendering as kubectl prints objects; and the
+/// `kube` and `k8s_openapi` crates these are built on, at the versions they were built with.
+#[cfg(feature = "kube")]
+pub mod kube {
+    pub use kt_secrets_kube::*;
+}
+#[cfg(feature = "kube")]
+pub use kt_secrets_kube::{Compute, ResolvedCompute, SecretRef, SecretStore, k8s_openapi};
 
-/// The names of the providers compiled into this build, by cargo feature.
-pub const ENABLED_PROVIDERS: &[&str] = &[
-    #[cfg(feature = "openai")]
-    "openai",
-    #[cfg(feature = "ssh")]
-    "ssh",
-    #[cfg(feature = "kubeconfig")]
-    "kubeconfig",
-    #[cfg(feature = "aws")]
-    "aws",
-    #[cfg(feature = "github")]
-    "github",
-    #[cfg(feature = "gcp")]
-    "gcp",
-    #[cfg(feature = "wandb")]
-    "wandb",
-    #[cfg(feature = "azure")]
-    "azure",
-    #[cfg(feature = "huggingface")]
-    "huggingface",
-    #[cfg(feature = "lambda")]
-    "lambda",
-    #[cfg(feature = "anthropic")]
-    "anthropic",
-    #[cfg(feature = "cohere")]
-    "cohere",
-    #[cfg(feature = "langchain")]
-    "langchain",
-    #[cfg(feature = "pinecone")]
-    "pinecone",
-];
+/// One line per provider crate: its cargo feature (also the provider's name) and the crate.
+///
+/// Referencing each provider crate makes the linker keep it, and with it its `inventory`
+/// registration; an unreferenced dependency is dropped along with its provider.
+macro_rules! providers {
+    ($($feature:literal => $krate:ident,)*) => {
+        $(
+            #[cfg(feature = $feature)]
+            pub use $krate;
+        )*
+
+        /// The names of the providers compiled into this build, by cargo feature.
+        pub const ENABLED_PROVIDERS: &[&str] = &[$(
+            #[cfg(feature = $feature)]
+            $feature,
+        )*];
+    };
+}
+
+providers! {
+    "openai" => kt_provider_openai,
+    "ssh" => kt_provider_ssh,
+    "kubeconfig" => kt_provider_kubeconfig,
+    "aws" => kt_provider_aws,
+    "github" => kt_provider_github,
+    "gcp" => kt_provider_gcp,
+    "wandb" => kt_provider_wandb,
+    "azure" => kt_provider_azure,
+    "huggingface" => kt_provider_huggingface,
+    "lambda" => kt_provider_lambda,
+    "anthropic" => kt_provider_anthropic,
+    "cohere" => kt_provider_cohere,
+    "langchain" => kt_provider_langchain,
+    "pinecone" => kt_provider_pinecone,
+}
 
 /// The README's Rust examples, compiled as doctests so they cannot rot.
 #[cfg(doctest)]

@@ -5,8 +5,8 @@ use std::os::unix::process::ExitStatusExt;
 use std::process::ExitStatus;
 
 use anyhow::Context;
-use kt_secrets_kube::compute::Compute;
-use kt_secrets_kube::view::{CALLER_ENV_KEPT, ContainerView};
+use kt_secrets::kube::compute::Compute;
+use kt_secrets::kube::view::{CALLER_ENV_KEPT, ContainerView};
 use rustix::process::{Pid, Signal as Sig};
 use tokio::signal::unix::{Signal, SignalKind, signal};
 
