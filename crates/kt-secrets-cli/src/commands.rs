@@ -411,7 +411,8 @@ fn list_table(infos: &[SecretInfo], all_namespaces: bool) -> Table {
 
 /// kubectl's short ages: `45s`, `12m`, `5h`, `3d`, `2y`.
 fn age(created: Option<&str>, now: kt_secrets::k8s_openapi::jiff::Timestamp) -> String {
-    let Some(t) = created.and_then(|c| c.parse::<kt_secrets::k8s_openapi::jiff::Timestamp>().ok()) else {
+    let Some(t) = created.and_then(|c| c.parse::<kt_secrets::k8s_openapi::jiff::Timestamp>().ok())
+    else {
         return "<unknown>".to_owned();
     };
     let s = now.as_second().saturating_sub(t.as_second()).max(0);
@@ -678,7 +679,10 @@ async fn render(env: &Env, a: RenderArgs) -> Result<()> {
         }
         resolved
     };
-    print(&kt_secrets::kube::render::compute(&resolved, a.output.into())?)?;
+    print(&kt_secrets::kube::render::compute(
+        &resolved,
+        a.output.into(),
+    )?)?;
     Ok(())
 }
 

@@ -51,6 +51,21 @@ fn is_usage(e: &anyhow::Error) -> bool {
     })
 }
 
+/// `text` with every control character escaped as Rust escapes it (`\n`, `\t`, `\u{1b}`),
+/// so that a path, name or key holding one cannot split a message line or drive the
+/// terminal. Used for every message the CLI prints about its input.
+pub fn escape_controls(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_control() {
+            out.extend(c.escape_debug());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// The lines printed for `e`. A cause whose text its parent already quotes is skipped, so
 /// each piece of information appears once.
 pub fn lines(e: &anyhow::Error) -> Vec<String> {
