@@ -4,7 +4,7 @@ use std::io::IsTerminal;
 use std::path::Path;
 
 use kt_secrets::SecretData;
-use kt_secrets_kube::{Local, LocalCheck, StatusEntry, StatusOptions};
+use kt_secrets::kube::{Local, LocalCheck, StatusEntry, StatusOptions};
 use serde_json::json;
 
 use super::{Env, Result, check_namespace};
@@ -82,7 +82,7 @@ fn table(rows: &[(&StatusEntry, Local)], all_namespaces: bool, colour: bool) -> 
         header.insert(0, "NAMESPACE");
     }
     let mut t = Table::new(&header);
-    let now = k8s_openapi::jiff::Timestamp::now();
+    let now = kt_secrets::k8s_openapi::jiff::Timestamp::now();
     let mut flagged = Vec::new();
     for (e, local) in rows {
         let workloads: Vec<String> = e

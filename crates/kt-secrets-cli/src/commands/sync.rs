@@ -1,7 +1,7 @@
 //! `kt-secrets sync`: provider Secrets brought up to date with this machine, and optionally
 //! the workloads that read them rolled.
 
-use kt_secrets_kube::{SecretSync, SyncOptions, WorkloadSync};
+use kt_secrets::kube::{SecretSync, SyncOptions, WorkloadSync};
 
 use super::{Env, Result, check_namespace};
 use crate::cli::SyncArgs;
