@@ -59,7 +59,7 @@ impl Env {
         for e in errors {
             eprintln!(
                 "warning: {}; the other providers are unaffected",
-                crate::report::escape_controls(&e.to_string())
+                crate::report::cli_text(&e.to_string())
             );
         }
         Ok(registry)
@@ -599,7 +599,7 @@ async fn delete(env: &Env, a: DeleteArgs) -> Result<()> {
         return Ok(());
     }
     for (_, e) in &failed {
-        eprintln!("{}", crate::report::escape_controls(&e.to_string()));
+        eprintln!("{}", crate::report::cli_text(&e.to_string()));
     }
     let names: Vec<&str> = failed.iter().map(|(n, _)| n.as_str()).collect();
     Err(anyhow::anyhow!(
@@ -665,7 +665,11 @@ async fn render(env: &Env, a: RenderArgs) -> Result<()> {
                 // One line per secret, like the successes, so the command's own error
                 // stays the single `error:` line.
                 Err(e) => {
-                    eprintln!("secret/{} failed: {e}", store.object_name(s.name()));
+                    eprintln!(
+                        "secret/{} failed: {}",
+                        store.object_name(s.name()),
+                        crate::report::cli_text(&e.to_string())
+                    );
                     failed += 1;
                 }
             }

@@ -54,7 +54,7 @@ fn is_usage(e: &anyhow::Error) -> bool {
 /// `text` with every control character escaped as Rust escapes it (`\n`, `\t`, `\u{1b}`),
 /// so that a path, name or key holding one cannot split a message line or drive the
 /// terminal. Used for every message the CLI prints about its input.
-pub fn escape_controls(text: &str) -> String {
+fn escape_controls(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         if c.is_control() {
@@ -66,13 +66,37 @@ pub fn escape_controls(text: &str) -> String {
     out
 }
 
+/// Library wording for what, on the command line, is a flag: messages name the flag.
+const FLAG_WORDS: &[(&str, &str)] = &[
+    (
+        "(set override to replace it)",
+        "(pass --override to replace it)",
+    ),
+    ("the compute's env_vars", "--env"),
+    (
+        "give exactly one of provider, values, path or env_vars",
+        "give exactly one of --provider, --path, --env, or values (--from-literal, \
+         --from-env-file)",
+    ),
+];
+
+/// `text` as the CLI prints it: library terms replaced by the flags they stand for, and
+/// control characters escaped ([`escape_controls`]).
+pub fn cli_text(text: &str) -> String {
+    let mut t = text.to_owned();
+    for (lib, flag) in FLAG_WORDS {
+        t = t.replace(lib, flag);
+    }
+    escape_controls(&t)
+}
+
 /// The lines printed for `e`. A cause whose text its parent already quotes is skipped, so
 /// each piece of information appears once.
 pub fn lines(e: &anyhow::Error) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     let mut prev = String::new();
     for (i, c) in e.chain().enumerate() {
-        let text = escape_controls(&c.to_string());
+        let text = cli_text(&c.to_string());
         if i > 0 && (text.is_empty() || prev.contains(&text)) {
             continue;
         }
@@ -124,6 +148,20 @@ mod tests {
         assert_eq!(
             lines(&e),
             vec!["error: cannot read /tmp/a\\nerror: fake\\u{1b}[2J"]
+        );
+    }
+
+    #[test]
+    fn messages_name_flags() {
+        let e = kt_secrets_kube::Error::DataDiffers {
+            target: kt_secrets_kube::Target::object("kt.secret.global.x", "ns"),
+            name: "x".to_owned(),
+            keys: vec!["K".to_owned()],
+        };
+        let shown = lines(&e.into()).join("\n");
+        assert!(
+            shown.contains("pass --override") && !shown.contains("set override"),
+            "{shown}"
         );
     }
 

@@ -859,6 +859,40 @@ fn cases() -> Vec<Case> {
                 ])
             },
         ),
+        // ---- The other commands, under the same rule. ----
+        case("clap: providers -o xml", 2, "xml", |_| {
+            Input::new(&["providers", "-o", "xml"])
+        }),
+        case(
+            "run: ~/.aws/credentials is a FIFO",
+            1,
+            "{home}/.aws/credentials is a FIFO",
+            |h| {
+                fifo(h, ".aws/credentials");
+                Input::new(&["run", "--secret", "aws", "--", "true"])
+            },
+        ),
+        case(
+            "run: garbage ~/.aws/credentials",
+            1,
+            "{home}/.aws/credentials: line 2",
+            |h| {
+                w(h, ".aws/credentials", c("[default]\n= CANARY\n"));
+                Input::new(&["run", "--secret", "aws", "--", "true"])
+            },
+        ),
+        case("run: --keep-env not a name", 2, "--keep-env", |_| {
+            Input::new(&["run", "--keep-env", "1BAD", "--", "true"])
+        }),
+        case("status -n invalid", 2, "--namespace \"UPPER\"", |_| {
+            Input::new(&["status", "-n", "UPPER"])
+        }),
+        case("sync -n invalid", 2, "--namespace \"UPPER\"", |_| {
+            Input::new(&["sync", "-n", "UPPER"])
+        }),
+        case("sync: unknown provider", 2, "nosuch", |_| {
+            Input::new(&["sync", "--provider", "nosuch"])
+        }),
         // ---- Limits that depend on what was read: exit 1, nothing sent. ----
         case("values over 1 MiB", 1, "1 MiB", |h| {
             w(h, "big/a", vec![b'x'; 700 * 1024]);
@@ -931,6 +965,15 @@ fn cases() -> Vec<Case> {
             ..case("describe: 500 every time", 1, "500", |_| {
                 Input::new(&["describe", "anything"])
             })
+        },
+        Case {
+            server: Some(|cl| seed(cl, "differs")),
+            ..case(
+                "create: data differs names --override",
+                1,
+                "pass --override",
+                |_| Input::new(&["create", "differs", "--from-literal", "A=other"]),
+            )
         },
         Case {
             server: Some(|_| {}),
