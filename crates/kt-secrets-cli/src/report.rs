@@ -153,8 +153,8 @@ mod tests {
 
     #[test]
     fn messages_name_flags() {
-        let e = kt_secrets_kube::Error::DataDiffers {
-            target: kt_secrets_kube::Target::object("kt.secret.global.x", "ns"),
+        let e = kt_secrets::kube::Error::DataDiffers {
+            target: kt_secrets::kube::Target::object("kt.secret.global.x", "ns"),
             name: "x".to_owned(),
             keys: vec!["K".to_owned()],
         };
