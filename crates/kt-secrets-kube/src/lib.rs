@@ -11,6 +11,7 @@
 
 pub mod compute;
 pub mod error;
+pub mod inject;
 mod kubeconfig_files;
 pub mod manifest;
 pub mod pod;
@@ -23,6 +24,7 @@ pub mod workloads;
 
 pub use compute::{Compute, ComputeError, ResolvedCompute, SecretRef};
 pub use error::{Error, Result, Target};
+pub use inject::{InjectError, Injected, Injector, KNOWN_KINDS};
 pub use pod::{MountPlanner, MountedSecret, Ownership, PodMounts, pod_mounts};
 pub use status::{Local, LocalCheck, StatusEntry, StatusOptions, WorkloadUse, local_state};
 pub use store::{

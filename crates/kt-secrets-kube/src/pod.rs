@@ -196,6 +196,12 @@ impl MountPlanner {
         Ok(())
     }
 
+    /// What is planned so far; a caller attributing entries to secrets reads it between
+    /// [`secret`](Self::secret) calls.
+    pub fn planned(&self) -> &PodMounts {
+        &self.out
+    }
+
     pub fn finish(self) -> PodMounts {
         self.out
     }
