@@ -17,11 +17,13 @@ use serde_json::json;
 
 use crate::cli::{
     Cli, Command, CreateArgs, DeleteArgs, DescribeArgs, ListArgs, ListFormat, ManifestFormat,
-    ProvidersArgs, RenderArgs, TableOrJson,
+    ProvidersArgs, RenderArgs, TableOrJson, WorkloadKind,
 };
 use crate::output::{self, Table, print};
 use crate::report::Failure;
+use kt_secrets::kube::render;
 
+mod inject;
 mod run;
 mod status;
 mod sync;
@@ -104,6 +106,7 @@ pub async fn run(cli: Cli) -> Result<u8> {
         Command::Render(a) => render(&env, a).await,
         Command::Status(a) => status::run(&env, a).await,
         Command::Sync(a) => sync::run(&env, a).await,
+        Command::Inject(a) => inject::inject(&env, a).await,
     };
     done.map(|()| 0)
 }
@@ -683,8 +686,17 @@ async fn render(env: &Env, a: RenderArgs) -> Result<()> {
         }
         resolved
     };
-    print(&kt_secrets::kube::render::compute(
+    let workload = match a.kind {
+        WorkloadKind::Pod => render::Kind::Pod,
+        WorkloadKind::Job => render::Kind::Job,
+        WorkloadKind::Deployment => render::Kind::Deployment,
+    };
+    // Without --dry-run the Secrets are in the cluster already; printing them would send their
+    // values through `kubectl apply` into its last-applied-configuration annotation.
+    print(&render::compute_as(
         &resolved,
+        workload,
+        a.dry_run,
         a.output.into(),
     )?)?;
     Ok(())

@@ -8,11 +8,13 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
+use k8s_openapi::api::apps::v1::{Deployment, DeploymentSpec};
+use k8s_openapi::api::batch::v1::{Job, JobSpec};
 use k8s_openapi::api::core::v1::{
     Container, Pod, PodSpec, PodTemplateSpec, ResourceRequirements, Secret as KubeSecret,
 };
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use kt_secrets_core::{
     DEFAULT_CONTAINER_HOME, Registry, ResolveContext, Secret, validate_dns1123_subdomain,
 };
@@ -30,6 +32,8 @@ pub const CONTAINER_NAME: &str = "main";
 /// Annotation of the pod template: JSON object of Secret object name → content hash. A changed
 /// secret changes the template, which is what makes a Deployment roll its pods.
 pub const SECRET_HASHES_ANNOTATION: &str = "kt-secrets.dev/secret-hashes";
+/// Label naming the compute; a Deployment selects its pods by it.
+pub const NAME_LABEL: &str = "app.kubernetes.io/name";
 /// Extended resource that GPUs are requested under.
 pub const GPU_RESOURCE: &str = "nvidia.com/gpu";
 
@@ -440,6 +444,61 @@ impl ResolvedCompute {
         }
     }
 
+    /// A Job running the pod once (`restartPolicy: Never`, as a Job requires Never or
+    /// OnFailure).
+    pub fn job(&self) -> Job {
+        let mut template = self.controller_template();
+        if let Some(spec) = template.spec.as_mut() {
+            spec.restart_policy = Some("Never".to_owned());
+        }
+        Job {
+            metadata: self.object_metadata(),
+            spec: Some(JobSpec {
+                template,
+                ..Default::default()
+            }),
+            status: None,
+        }
+    }
+
+    /// A Deployment of one replica, selecting its pods by the `app.kubernetes.io/name` label.
+    pub fn deployment(&self) -> Deployment {
+        Deployment {
+            metadata: self.object_metadata(),
+            spec: Some(DeploymentSpec {
+                replicas: Some(1),
+                selector: LabelSelector {
+                    match_labels: Some(BTreeMap::from([(
+                        NAME_LABEL.to_owned(),
+                        self.compute.name.clone(),
+                    )])),
+                    ..Default::default()
+                },
+                template: self.controller_template(),
+                ..Default::default()
+            }),
+            status: None,
+        }
+    }
+
+    /// The template of a controller: its metadata carries labels and the hashes, not the
+    /// object's name and namespace.
+    fn controller_template(&self) -> PodTemplateSpec {
+        let mut t = self.pod_template();
+        if let Some(m) = t.metadata.as_mut() {
+            m.name = None;
+            m.namespace = None;
+        }
+        t
+    }
+
+    /// The controller's own metadata: name, namespace and labels.
+    fn object_metadata(&self) -> ObjectMeta {
+        let mut m = self.metadata();
+        m.annotations = None;
+        m
+    }
+
     /// A standalone pod.
     pub fn pod(&self) -> Pod {
         Pod {
@@ -453,10 +512,7 @@ impl ResolvedCompute {
         let hashes =
             serde_json::to_string(&self.secret_hashes()).expect("a map of strings serializes");
         let labels = BTreeMap::from([
-            (
-                "app.kubernetes.io/name".to_owned(),
-                self.compute.name.clone(),
-            ),
+            (NAME_LABEL.to_owned(), self.compute.name.clone()),
             (
                 "app.kubernetes.io/managed-by".to_owned(),
                 "kt-secrets".to_owned(),
@@ -692,6 +748,37 @@ mod tests {
         let map: BTreeMap<String, String> = serde_json::from_str(&ann(&a)).unwrap();
         assert_eq!(map.keys().collect::<Vec<_>>(), vec!["kt.secret.global.k"]);
         assert_eq!(a.spec, b.spec);
+    }
+
+    #[test]
+    fn jobs_and_deployments_carry_the_pod() {
+        let s = env_secret("hf", "HF_TOKEN");
+        let r = ResolvedCompute::new(
+            Compute::new().name("train").namespace("ml"),
+            vec![MountedSecret::managed(s, "global")],
+        )
+        .unwrap();
+        let job = r.job();
+        assert_eq!(job.metadata.name.as_deref(), Some("train"));
+        assert_eq!(job.metadata.namespace.as_deref(), Some("ml"));
+        let t = job.spec.unwrap().template;
+        let meta = t.metadata.unwrap();
+        assert!(meta.name.is_none() && meta.namespace.is_none());
+        assert!(
+            meta.annotations
+                .unwrap()
+                .contains_key(SECRET_HASHES_ANNOTATION)
+        );
+        let spec = t.spec.unwrap();
+        assert_eq!(spec.restart_policy.as_deref(), Some("Never"));
+        assert_eq!(spec.containers[0].env.as_ref().unwrap()[0].name, "HF_TOKEN");
+
+        let d = r.deployment();
+        let ds = d.spec.unwrap();
+        let selected = ds.selector.match_labels.unwrap();
+        let labels = ds.template.metadata.unwrap().labels.unwrap();
+        assert!(selected.iter().all(|(k, v)| labels.get(k) == Some(v)));
+        assert_eq!(ds.template.spec.unwrap().restart_policy, None);
     }
 
     #[test]

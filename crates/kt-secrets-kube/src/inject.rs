@@ -50,8 +50,11 @@ pub struct KnownKind {
     /// JSON pointers to the pod templates; `*` stands for every element of a list or every
     /// value of a map. `""` is the object itself (a Pod is its own template).
     pub templates: &'static [&'static str],
-    check: Option<fn(&Value) -> Result<(), serde_json::Error>>,
+    check: Option<TypedCheck>,
 }
+
+/// Parses a document as its `k8s-openapi` type.
+type TypedCheck = fn(&Value) -> Result<(), serde_json::Error>;
 
 fn parses_as<T: DeserializeOwned>(v: &Value) -> Result<(), serde_json::Error> {
     T::deserialize(v).map(|_| ())
@@ -349,6 +352,20 @@ impl Injector {
         &self.template_paths
     }
 
+    /// The JSON pointers of the pod templates this injector works on in `doc`: its known
+    /// kind's, else those the template paths resolve to.
+    pub fn template_pointers(&self, doc: &Value) -> Vec<String> {
+        let mut out = Vec::new();
+        match known_kind(doc) {
+            Some(k) => k.templates.iter().for_each(|p| expand(doc, p, &mut out)),
+            None => self
+                .template_paths
+                .iter()
+                .for_each(|p| expand(doc, p, &mut out)),
+        }
+        out
+    }
+
     /// Into a typed pod spec; `meta` is the metadata that gets the content-hash annotation
     /// (the template's, or the Pod's).
     pub fn inject_pod_spec(
@@ -407,14 +424,7 @@ impl Injector {
                 reason: redact(&e.to_string()),
             })?;
         }
-        let patterns: Vec<&str> = match known {
-            Some(k) => k.templates.to_vec(),
-            None => self.template_paths.iter().map(String::as_str).collect(),
-        };
-        let mut pointers = Vec::new();
-        for p in &patterns {
-            expand(doc, p, &mut pointers);
-        }
+        let pointers = self.template_pointers(doc);
         if let Some(k) = known
             && pointers.is_empty()
         {

@@ -91,15 +91,49 @@ pub fn json(v: &impl Serialize) -> Result<String> {
     Ok(String::from_utf8(out).expect("serde_json writes UTF-8"))
 }
 
+/// What a compute is printed as.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum Kind {
+    /// A bare Pod ([`ResolvedCompute::pod`]).
+    #[default]
+    Pod,
+    /// A Job running the pod once ([`ResolvedCompute::job`]).
+    Job,
+    /// A Deployment of one replica ([`ResolvedCompute::deployment`]).
+    Deployment,
+}
+
 /// What `kubectl apply -f -` takes to run a compute: the Secret manifests of its managed
 /// secrets (with their values: this text is as secret as they are, and is wiped on drop),
 /// then its pod, in one `v1` `List`.
 pub fn compute(resolved: &ResolvedCompute, format: Format) -> Result<Zeroizing<String>> {
-    let mut manifests = resolved.secret_manifests();
+    compute_as(resolved, Kind::Pod, true, format)
+}
+
+/// The compute as a `kind` object in a `v1` `List`, after the Secret manifests of its managed
+/// secrets when `with_secrets` (leave them out once they are in the cluster: `kubectl apply`
+/// would copy their values into its last-applied-configuration annotation).
+pub fn compute_as(
+    resolved: &ResolvedCompute,
+    kind: Kind,
+    with_secrets: bool,
+    format: Format,
+) -> Result<Zeroizing<String>> {
+    let mut manifests = if with_secrets {
+        resolved.secret_manifests()
+    } else {
+        Vec::new()
+    };
+    let workload = match kind {
+        Kind::Pod => object(&resolved.pod()),
+        Kind::Job => object(&resolved.job()),
+        Kind::Deployment => object(&resolved.deployment()),
+    };
     let items = manifests
         .iter()
         .map(object)
-        .chain(std::iter::once(object(&resolved.pod())))
+        .chain(std::iter::once(workload))
         .collect::<Result<Vec<_>>>();
     manifests.iter_mut().for_each(crate::manifest::scrub);
     Ok(Zeroizing::new(to_string(&list(items?), format)?))

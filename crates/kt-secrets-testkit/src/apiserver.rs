@@ -44,8 +44,8 @@ use k8s_openapi::api::core::v1::{
     ConfigMap, Namespace, NamespaceStatus, Pod, Secret as KubeSecret, ServiceAccount,
 };
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{
-    APIGroupList, APIResource, APIResourceList, APIVersions, ServerAddressByClientCIDR, Status,
-    Time,
+    APIGroup, APIGroupList, APIResource, APIResourceList, APIVersions, GroupVersionForDiscovery,
+    ServerAddressByClientCIDR, Status, Time,
 };
 use k8s_openapi::apimachinery::pkg::version::Info;
 use kube::config::{
@@ -571,8 +571,14 @@ async fn respond(
     let reply = match (method, path) {
         (&Method::GET, "/version" | "/version/") => json_reply(StatusCode::OK, &version()),
         (&Method::GET, "/api" | "/api/") => json_reply(StatusCode::OK, &api_versions(state.addr)),
-        (&Method::GET, "/apis" | "/apis/") => json_reply(StatusCode::OK, &APIGroupList::default()),
+        (&Method::GET, "/apis" | "/apis/") => json_reply(StatusCode::OK, &api_groups()),
         (&Method::GET, "/api/v1" | "/api/v1/") => json_reply(StatusCode::OK, &core_resources()),
+        (&Method::GET, "/apis/apps/v1" | "/apis/apps/v1/") => {
+            json_reply(StatusCode::OK, &group_resources("apps/v1"))
+        }
+        (&Method::GET, "/apis/batch/v1" | "/apis/batch/v1/") => {
+            json_reply(StatusCode::OK, &group_resources("batch/v1"))
+        }
         (&Method::GET, "/openapi/v2" | "/openapi/v2/") => openapi_v2(&req),
         _ if namespace_route(path).is_some() => {
             let route = namespace_route(path).unwrap_or(NamespaceRoute::Collection);
@@ -849,33 +855,69 @@ fn api_versions(addr: SocketAddr) -> APIVersions {
     }
 }
 
-fn core_resources() -> APIResourceList {
-    let verbs = |v: &[&str]| v.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
-    let all = verbs(&[
-        "create",
-        "delete",
-        "deletecollection",
-        "get",
-        "list",
-        "patch",
-        "update",
-    ]);
-    let res =
-        |name: &str, singular: &str, kind: &str, namespaced: bool, short: &[&str]| APIResource {
-            name: name.to_owned(),
-            singular_name: singular.to_owned(),
-            kind: kind.to_owned(),
-            namespaced,
-            verbs: all.clone(),
-            short_names: (!short.is_empty()).then(|| verbs(short)),
-            ..Default::default()
+/// The API groups besides core whose workload kinds kubectl can map and validate here
+/// (`kt-secrets inject` and `render --kind` print them).
+fn api_groups() -> APIGroupList {
+    let group = |name: &str| {
+        let gv = GroupVersionForDiscovery {
+            group_version: format!("{name}/v1"),
+            version: "v1".to_owned(),
         };
+        APIGroup {
+            name: name.to_owned(),
+            versions: vec![gv.clone()],
+            preferred_version: Some(gv),
+            server_address_by_client_cidrs: None,
+        }
+    };
+    APIGroupList {
+        groups: vec![group("apps"), group("batch")],
+    }
+}
+
+fn resource(
+    name: &str,
+    singular: &str,
+    kind: &str,
+    namespaced: bool,
+    short: &[&str],
+) -> APIResource {
+    let verbs = |v: &[&str]| v.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+    APIResource {
+        name: name.to_owned(),
+        singular_name: singular.to_owned(),
+        kind: kind.to_owned(),
+        namespaced,
+        verbs: verbs(&[
+            "create",
+            "delete",
+            "deletecollection",
+            "get",
+            "list",
+            "patch",
+            "update",
+        ]),
+        short_names: (!short.is_empty()).then(|| verbs(short)),
+        ..Default::default()
+    }
+}
+
+fn core_resources() -> APIResourceList {
+    let res = resource;
     APIResourceList {
         group_version: "v1".to_owned(),
         resources: vec![
             res("configmaps", "configmap", "ConfigMap", true, &["cm"]),
             res("namespaces", "namespace", "Namespace", false, &["ns"]),
             res("pods", "pod", "Pod", true, &["po"]),
+            res("podtemplates", "podtemplate", "PodTemplate", true, &[]),
+            res(
+                "replicationcontrollers",
+                "replicationcontroller",
+                "ReplicationController",
+                true,
+                &["rc"],
+            ),
             res("secrets", "secret", "Secret", true, &[]),
             res(
                 "serviceaccounts",
@@ -884,7 +926,29 @@ fn core_resources() -> APIResourceList {
                 true,
                 &["sa"],
             ),
+            res("services", "service", "Service", true, &["svc"]),
         ],
+    }
+}
+
+fn group_resources(group_version: &str) -> APIResourceList {
+    let res = resource;
+    let resources = match group_version {
+        "apps/v1" => vec![
+            res("daemonsets", "daemonset", "DaemonSet", true, &["ds"]),
+            res("deployments", "deployment", "Deployment", true, &["deploy"]),
+            res("replicasets", "replicaset", "ReplicaSet", true, &["rs"]),
+            res("statefulsets", "statefulset", "StatefulSet", true, &["sts"]),
+        ],
+        "batch/v1" => vec![
+            res("cronjobs", "cronjob", "CronJob", true, &["cj"]),
+            res("jobs", "job", "Job", true, &[]),
+        ],
+        _ => Vec::new(),
+    };
+    APIResourceList {
+        group_version: group_version.to_owned(),
+        resources,
     }
 }
 
@@ -950,7 +1014,17 @@ mod tests {
                 .iter()
                 .any(|r| r.name == "secrets" && r.namespaced)
         );
-        assert!(client.list_api_groups().await.unwrap().groups.is_empty());
+        let groups: Vec<String> = client
+            .list_api_groups()
+            .await
+            .unwrap()
+            .groups
+            .into_iter()
+            .map(|g| g.name)
+            .collect();
+        assert_eq!(groups, ["apps", "batch"]);
+        let apps = client.list_api_group_resources("apps/v1").await.unwrap();
+        assert!(apps.resources.iter().any(|r| r.kind == "Deployment"));
     }
 
     /// `kubectl create --dry-run=client -f - -o name` against `server`, `manifest` on stdin.

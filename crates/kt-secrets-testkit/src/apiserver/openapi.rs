@@ -12,7 +12,11 @@
 use std::sync::OnceLock;
 
 use k8s_openapi::Resource;
-use k8s_openapi::api::core::v1::{ConfigMap, Namespace, Pod, Secret, ServiceAccount};
+use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, ReplicaSet, StatefulSet};
+use k8s_openapi::api::batch::v1::{CronJob, Job};
+use k8s_openapi::api::core::v1::{
+    ConfigMap, Namespace, Pod, PodTemplate, ReplicationController, Secret, Service, ServiceAccount,
+};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ListMeta;
 use k8s_openapi::schemars::JsonSchema;
 use k8s_openapi::schemars::generate::{SchemaGenerator, SchemaSettings};
@@ -56,6 +60,15 @@ fn build_document() -> Value {
     kinds.extend(kind_and_list::<Pod>(&mut generator));
     kinds.extend(kind_and_list::<Secret>(&mut generator));
     kinds.extend(kind_and_list::<ServiceAccount>(&mut generator));
+    kinds.extend(kind_and_list::<Service>(&mut generator));
+    kinds.extend(kind_and_list::<PodTemplate>(&mut generator));
+    kinds.extend(kind_and_list::<ReplicationController>(&mut generator));
+    kinds.extend(kind_and_list::<Deployment>(&mut generator));
+    kinds.extend(kind_and_list::<StatefulSet>(&mut generator));
+    kinds.extend(kind_and_list::<DaemonSet>(&mut generator));
+    kinds.extend(kind_and_list::<ReplicaSet>(&mut generator));
+    kinds.extend(kind_and_list::<Job>(&mut generator));
+    kinds.extend(kind_and_list::<CronJob>(&mut generator));
     let mut definitions = generator.take_definitions(true);
     for (name, schema, gvk) in kinds {
         let mut schema = match schema {
@@ -375,7 +388,15 @@ mod tests {
             .values()
             .filter(|d| d.get("x-kubernetes-group-version-kind").is_some())
             .count();
-        assert_eq!(tagged, 10, "five kinds and their lists");
+        assert_eq!(tagged, 28, "fourteen kinds and their lists");
+        assert_eq!(
+            gvk("io.k8s.api.apps.v1.Deployment"),
+            json!([{"group": "apps", "version": "v1", "kind": "Deployment"}])
+        );
+        assert_eq!(
+            gvk("io.k8s.api.batch.v1.CronJob"),
+            json!([{"group": "batch", "version": "v1", "kind": "CronJob"}])
+        );
         // Structural types keep their fields and required ones, which is what kubectl checks.
         let spec = &defs["io.k8s.api.core.v1.PodSpec"];
         assert_eq!(spec["required"], json!(["containers"]));
