@@ -1,5 +1,8 @@
 //! Project automation, run as `cargo xtask <command>`.
 
+#[cfg(test)]
+mod tidy;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
 use std::time::Instant;

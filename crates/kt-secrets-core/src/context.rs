@@ -1,3 +1,6 @@
+//! [`ResolveContext`], the only view of the machine a provider gets (home, env, the path the
+//! user named), and the readers that refuse special files and name the path at fault.
+
 use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -182,18 +185,9 @@ fn open_nonblocking(path: &Path) -> std::io::Result<std::fs::File> {
 
 #[cfg(unix)]
 fn clear_nonblocking(file: &std::fs::File) -> std::io::Result<()> {
-    use std::os::fd::AsRawFd;
-    let fd = file.as_raw_fd();
-    // SAFETY: fcntl on a descriptor `file` owns and keeps open for the whole call; F_GETFL
-    // and F_SETFL read and set status flags only.
-    let flags = unsafe { libc::fcntl(fd, libc::F_GETFL) };
-    if flags < 0 {
-        return Err(std::io::Error::last_os_error());
-    }
-    // SAFETY: as above.
-    if unsafe { libc::fcntl(fd, libc::F_SETFL, flags & !libc::O_NONBLOCK) } < 0 {
-        return Err(std::io::Error::last_os_error());
-    }
+    use rustix::fs::{OFlags, fcntl_getfl, fcntl_setfl};
+    let flags = fcntl_getfl(file)?;
+    fcntl_setfl(file, flags - OFlags::NONBLOCK)?;
     Ok(())
 }
 

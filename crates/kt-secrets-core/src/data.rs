@@ -1,3 +1,6 @@
+//! Secret data: [`SecretValue`] (bytes wiped on drop, never shown) and [`SecretData`], the
+//! keys and values of one secret, with the rules for data keys.
+
 use std::collections::BTreeMap;
 use std::fmt;
 

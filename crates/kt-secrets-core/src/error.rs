@@ -1,3 +1,6 @@
+//! The error of the secret model and of providers: every variant names the file, key, env
+//! var, flag or provider at fault, and none carries a value.
+
 use std::path::PathBuf;
 
 /// Everything that can go wrong while building or resolving a secret.

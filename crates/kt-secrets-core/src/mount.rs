@@ -1,3 +1,6 @@
+//! [`Mount`]: where one piece of a secret appears in the container (an env var or a file),
+//! [`Origin`]: where it came from locally, and the rules for env var names and container paths.
+
 use std::fmt;
 use std::path::PathBuf;
 

@@ -1,3 +1,6 @@
+//! The [`Provider`] trait and what a provider returns ([`Resolved`]) and shows
+//! ([`ProviderInfo`]), with [`Looked`] for its "nothing found" answer.
+
 use std::collections::BTreeMap;
 use std::fmt;
 

@@ -1,3 +1,6 @@
+//! [`Registry`]: providers by name, the compiled-in ones (collected with `inventory`) and
+//! those loaded from plugins, and the process-wide registry.
+
 use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};

@@ -1,3 +1,6 @@
+//! [`Secret`], kubetorch's secret: a name, its data and its mounts, built from a provider,
+//! values, a path or env vars, and the rules for secret names.
+
 use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};

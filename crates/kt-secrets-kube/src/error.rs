@@ -1,3 +1,5 @@
+//! The error of the Kubernetes side, and the [`Target`] (object, namespace) each one is about.
+
 use std::fmt;
 use std::path::PathBuf;
 

@@ -9,18 +9,11 @@ use std::time::Duration;
 /// Makes a FIFO (named pipe) called `name` in `dir`, with mode 0600, and returns its path.
 #[cfg(unix)]
 pub fn mkfifo(dir: &Path, name: &str) -> PathBuf {
-    use std::os::unix::ffi::OsStrExt;
+    use rustix::fs::{CWD, FileType, Mode, mknodat};
     let path = dir.join(name);
-    let c = std::ffi::CString::new(path.as_os_str().as_bytes()).expect("a path without NUL");
-    // SAFETY: `c` is a valid NUL-terminated string that outlives the call.
-    let rc = unsafe { libc::mkfifo(c.as_ptr(), 0o600) };
-    assert_eq!(
-        rc,
-        0,
-        "mkfifo {}: {}",
-        path.display(),
-        std::io::Error::last_os_error()
-    );
+    if let Err(e) = mknodat(CWD, &path, FileType::Fifo, Mode::from_raw_mode(0o600), 0) {
+        panic!("mkfifo {}: {}", path.display(), std::io::Error::from(e));
+    }
     path
 }
 

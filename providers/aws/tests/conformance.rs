@@ -1,3 +1,5 @@
+//! The aws provider passes the shared conformance suite (kt_secrets_testkit::conformance).
+
 use kt_secrets_testkit::formats::aws::{AwsConfig, AwsCredentials};
 use kt_secrets_testkit::{FixtureHome, conformance::Conformance};
 

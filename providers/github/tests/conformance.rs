@@ -1,3 +1,5 @@
+//! The github provider passes the shared conformance suite (kt_secrets_testkit::conformance).
+
 use kt_secrets_testkit::formats::gh::GhHosts;
 use kt_secrets_testkit::{FixtureHome, conformance::Conformance};
 

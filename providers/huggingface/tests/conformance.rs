@@ -1,3 +1,5 @@
+//! The huggingface provider passes the shared conformance suite (kt_secrets_testkit::conformance).
+
 use kt_secrets_testkit::{FixtureHome, conformance::Conformance};
 
 #[tokio::test]

@@ -1,3 +1,5 @@
+//! The kubeconfig provider passes the shared conformance suite (kt_secrets_testkit::conformance).
+
 use kt_secrets_testkit::formats::kubeconfig::{Kubeconfig, pem};
 use kt_secrets_testkit::{FixtureHome, conformance::Conformance};
 

@@ -1,3 +1,5 @@
+//! The lambda provider passes the shared conformance suite (kt_secrets_testkit::conformance).
+
 use kt_secrets_testkit::formats::lambda::lambda_keys;
 use kt_secrets_testkit::{FixtureHome, conformance::Conformance};
 

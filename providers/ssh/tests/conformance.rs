@@ -1,3 +1,5 @@
+//! The ssh provider passes the shared conformance suite (kt_secrets_testkit::conformance).
+
 use kt_secrets_testkit::formats::ssh;
 use kt_secrets_testkit::{FixtureHome, conformance::Conformance};
 
