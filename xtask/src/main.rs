@@ -22,7 +22,9 @@ enum Cmd {
     /// The whole test suite: `cargo test --workspace` (every crate, the CLI and the loopback
     /// API server tests, doctests), then `test-providers`.
     Test,
-    /// Prove every provider: its crate's tests, the shared conformance suite, and that the
+    /// Prove every provider: its crate's tests, the shared conformance suite, its SDK oracle
+    /// test (tests/sdk.rs: the provider's own SDK or CLI on laptop fixtures and in the pod,
+    /// kt_secrets_testkit::oracle), and that the
     /// facade builds with only that provider's feature and then registers it alone.
     /// Dynamic providers (cdylib crates under providers/) are built as libraries instead,
     /// and their conformance test loads them through the plugin loader.
@@ -47,6 +49,8 @@ struct ProviderCrate {
 enum Outcome {
     Pass,
     Fail,
+    /// Does not apply (a plugin has no SDK of its own).
+    None,
 }
 
 impl Outcome {
@@ -54,6 +58,7 @@ impl Outcome {
         match self {
             Outcome::Pass => "pass",
             Outcome::Fail => "FAIL",
+            Outcome::None => "-",
         }
     }
 }
@@ -171,7 +176,8 @@ fn run_logged(label: &str, args: &[&str], log_dir: &Path) -> Result<Outcome> {
     Ok(Outcome::Fail)
 }
 
-fn test_all() -> Result<bool> {
+/// The oracle venv (`.ci/venv.sh`; quick when it is up to date).
+fn venv() -> Result<bool> {
     eprintln!("== .ci/venv.sh (the Python SDKs and Kubetorch that the oracle tests run)");
     let status = Command::new("bash")
         .arg(workspace_root().join(".ci/venv.sh"))
@@ -179,6 +185,12 @@ fn test_all() -> Result<bool> {
         .context("run .ci/venv.sh")?;
     if !status.success() {
         eprintln!("error: .ci/venv.sh failed: the oracle tests need its Python packages");
+    }
+    Ok(status.success())
+}
+
+fn test_all() -> Result<bool> {
+    if !venv()? {
         return Ok(false);
     }
     eprintln!("== cargo test --workspace");
@@ -208,6 +220,9 @@ fn test_providers(only: &[String]) -> Result<bool> {
             );
         }
     }
+    if !venv()? {
+        return Ok(false);
+    }
     let selected: Vec<&ProviderCrate> = all
         .iter()
         .filter(|p| only.is_empty() || only.contains(&p.name))
@@ -228,7 +243,7 @@ fn test_providers(only: &[String]) -> Result<bool> {
         let others: Vec<String> = p
             .test_targets
             .iter()
-            .filter(|t| *t != "conformance")
+            .filter(|t| *t != "conformance" && *t != "sdk")
             .cloned()
             .collect();
         for t in &others {
@@ -244,6 +259,21 @@ fn test_providers(only: &[String]) -> Result<bool> {
             )?
         } else {
             eprintln!("--- {}: no tests/conformance.rs", p.name);
+            Outcome::Fail
+        };
+
+        // The provider's own SDK or CLI, on laptop fixtures and in the pod
+        // (kt_secrets_testkit::oracle): tests/sdk.rs of every built-in provider.
+        let sdk = if p.test_targets.iter().any(|t| t == "sdk") {
+            run_logged(
+                &format!("{} sdk", p.name),
+                &["test", "-p", pkg, "--test", "sdk"],
+                &log_dir,
+            )?
+        } else if p.dynamic {
+            Outcome::None
+        } else {
+            eprintln!("--- {}: no tests/sdk.rs", p.name);
             Outcome::Fail
         };
 
@@ -276,6 +306,7 @@ fn test_providers(only: &[String]) -> Result<bool> {
             if p.dynamic { "dynamic" } else { "static" },
             tests,
             conformance,
+            sdk,
             build,
             started.elapsed().as_secs_f32(),
         ));
@@ -283,22 +314,23 @@ fn test_providers(only: &[String]) -> Result<bool> {
 
     let w = rows.iter().map(|r| r.0.len()).max().unwrap_or(8).max(8);
     println!(
-        "{:<w$}  {:<7}  {:<5}  {:<11}  {:<22}  {:>6}",
-        "PROVIDER", "KIND", "TESTS", "CONFORMANCE", "FEATURE BUILD / CDYLIB", "SECS"
+        "{:<w$}  {:<7}  {:<5}  {:<11}  {:<4}  {:<22}  {:>6}",
+        "PROVIDER", "KIND", "TESTS", "CONFORMANCE", "SDK", "FEATURE BUILD / CDYLIB", "SECS"
     );
     let mut ok = true;
-    for (name, kind, t, c, b, secs) in &rows {
-        ok &= ![t, c, b].iter().any(|o| **o == Outcome::Fail);
+    for (name, kind, t, c, sdk, b, secs) in &rows {
+        ok &= ![t, c, sdk, b].iter().any(|o| **o == Outcome::Fail);
         println!(
-            "{name:<w$}  {kind:<7}  {:<5}  {:<11}  {:<22}  {secs:>6.1}",
+            "{name:<w$}  {kind:<7}  {:<5}  {:<11}  {:<4}  {:<22}  {secs:>6.1}",
             t.cell(),
             c.cell(),
+            sdk.cell(),
             b.cell()
         );
     }
     let failed = rows
         .iter()
-        .filter(|r| [r.2, r.3, r.4].contains(&Outcome::Fail))
+        .filter(|r| [r.2, r.3, r.4, r.5].contains(&Outcome::Fail))
         .count();
     println!(
         "providers: {} passed, {} failed",

@@ -63,6 +63,9 @@ use kt_secrets_kube::view::ContainerView;
 
 use crate::FixtureHome;
 
+/// What [`Observed::json`] returns, so oracle tests need no JSON dependency of their own.
+pub use serde_json::{Value, json};
+
 /// Where the oracle venv comes from, for the messages of a missing oracle.
 pub const VENV_INSTALL: &str =
     "bash .ci/venv.sh (with the same CARGO_TARGET_DIR; it installs .ci/requirements.txt)";

@@ -7,8 +7,9 @@
 //! Only the selected profile leaves the laptop, with what it refers to (`source_profile`
 //! chains, its `sso-session` and `services` sections): shipping the whole files would hand the
 //! pod every other account's keys. The pod gets those sections at `~/.aws/credentials` and
-//! `~/.aws/config`, `AWS_PROFILE` when the profile is not `default`, and the profile's static
-//! keys as env vars when it has them.
+//! `~/.aws/config` (comment lines left out: one may hold another profile's old key),
+//! `AWS_PROFILE` when the profile is not `default`, the profile's static keys as env vars when
+//! it has them, and for an SSO profile the one token cache file botocore reads for it.
 
 mod profiles;
 
@@ -24,7 +25,18 @@ const SHAPES: &[Shape] = &[
         vars: &[
             EnvVar::same(&["AWS_ACCESS_KEY_ID"], true),
             EnvVar::same(&["AWS_SECRET_ACCESS_KEY"], true),
-            EnvVar::same(&["AWS_SESSION_TOKEN"], false),
+            // botocore `EnvProvider.TOKENS` tries the legacy AWS_SECURITY_TOKEN first, then
+            // AWS_SESSION_TOKEN; the pod gets the one it picked under the name every SDK reads.
+            EnvVar {
+                key: "AWS_SESSION_TOKEN",
+                sources: &["AWS_SECURITY_TOKEN", "AWS_SESSION_TOKEN"],
+                targets: &["AWS_SESSION_TOKEN"],
+                required: false,
+            },
+            // botocore `EnvProvider.EXPIRY_TIME` and `ACCOUNT_ID`: with an expiry the
+            // credentials are refreshable from the env, and the account id picks endpoints.
+            EnvVar::same(&["AWS_CREDENTIAL_EXPIRATION"], false),
+            EnvVar::same(&["AWS_ACCOUNT_ID"], false),
         ],
     }),
     Shape::Files(FileShape {
@@ -81,10 +93,14 @@ impl Provider for Aws {
             .push("with env keys: region of that profile in the config file".into());
         info.targets
             .push("env AWS_PROFILE (when not default)".into());
+        info.targets.push(
+            "file ~/.aws/sso/cache/<sha1>.json (0600): the SSO profile's cached token only".into(),
+        );
         info
     }
 
     async fn resolve(&self, ctx: &ResolveContext) -> Result<Resolved> {
+        check_partial_env(ctx)?;
         let found = first_found(NAME, ctx, SHAPES)?;
         let from_env = found.data.contains_key("AWS_ACCESS_KEY_ID");
         let mut r = if from_env {
@@ -105,6 +121,33 @@ impl Provider for Aws {
         r.merge(region)?;
         Ok(r)
     }
+}
+
+/// A key id without its secret, or the reverse, is a mistake, not a reason to fall back to the
+/// files: botocore `EnvProvider._create_credentials_fetcher` raises PartialCredentialsError for
+/// the first (an empty value counts as unset there too); the reverse would silently ship the
+/// files' other identity.
+fn check_partial_env(ctx: &ResolveContext) -> Result<()> {
+    let id = ctx.env_nonempty("AWS_ACCESS_KEY_ID").is_some();
+    let secret = ctx.env_nonempty("AWS_SECRET_ACCESS_KEY").is_some();
+    if id == secret {
+        return Ok(());
+    }
+    let (set, unset) = if id {
+        ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")
+    } else {
+        ("AWS_SECRET_ACCESS_KEY", "AWS_ACCESS_KEY_ID")
+    };
+    Err(tag(
+        NAME,
+        kt_secrets_core::Error::Provider {
+            provider: String::new(),
+            message: format!(
+                "{set} is set but {unset} is not: set both, or unset both to use the shared \
+                 credentials files (botocore stops with PartialCredentialsError here)"
+            ),
+        },
+    ))
 }
 
 kt_secrets_core::register_provider!(PROVIDER);

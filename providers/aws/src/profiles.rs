@@ -1,6 +1,6 @@
 //! Profiles of the shared credentials and config files: which sections a profile needs, and
-//! those sections cut from the files as written, so nested `services` values, comments and
-//! spacing reach the pod exactly as the SDKs read them on the laptop.
+//! those sections cut from the files as written (less comment lines), so nested `services`
+//! values and spacing reach the pod exactly as the SDKs read them on the laptop.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -97,15 +97,22 @@ impl<'a> File<'a> {
             .filter_map(|(name, props)| Some((Section::parse(self.key, name?)?, props)))
     }
 
-    /// The sections in `wanted`, cut from the text as written. Comments and blank lines right
-    /// above a header go with that header's section.
+    /// The sections in `wanted`, cut from the text as written, without comment lines: a
+    /// comment cannot be told to belong to one section or the next (an old key commented out
+    /// at the end of one profile sits right above the next header), and the SDKs ignore it
+    /// (botocore's `RawConfigParser` drops lines whose first non-blank character is `#` or
+    /// `;`, even indented ones).
     fn cut(&self, wanted: &BTreeSet<Section>) -> String {
         let mut out = String::new();
         let mut pending = String::new();
         let mut keep = false;
         for line in self.text.split_inclusive('\n') {
             let t = line.trim();
-            if t.is_empty() || t.starts_with('#') || t.starts_with(';') {
+            if t.starts_with('#') || t.starts_with(';') {
+                continue;
+            }
+            // Blank lines right above a header go with that header's section.
+            if t.is_empty() {
                 pending.push_str(line);
                 continue;
             }
@@ -122,6 +129,24 @@ impl<'a> File<'a> {
             out.push('\n');
         }
         out
+    }
+}
+
+impl File<'_> {
+    /// Whether a `setting = …` line of this file carries text after the value that the
+    /// parser took for an inline comment.
+    fn has_inline_note(&self, setting: &str) -> bool {
+        self.text.lines().any(|line| {
+            let Some((k, raw)) = line.split_once('=') else {
+                return false;
+            };
+            k.trim() == setting
+                && self.ini.iter().any(|(_, props)| {
+                    props
+                        .get_all(setting)
+                        .any(|v| v != raw.trim() && raw.trim().starts_with(v))
+                })
+        })
     }
 }
 
@@ -223,7 +248,20 @@ pub fn select(ctx: &ResolveContext, found: &Resolved) -> Result<Resolved> {
         }
     }
 
+    // botocore `ProcessProvider` runs the command in the pod as it does here.
+    for w in &wanted {
+        if let Section::Profile(name) = w
+            && settings(name).contains_key("credential_process")
+        {
+            // The command line is not repeated: it may carry a value.
+            tracing::warn!(
+                "aws profile {name:?} gets its credentials from credential_process: the \
+                 program it runs must exist in the container image, with whatever it reads"
+            );
+        }
+    }
     let mut r = Resolved::new();
+    sso_token(ctx, &files, &wanted, &mut r)?;
     for f in files.iter().rev() {
         let text = f.cut(&wanted);
         if text.is_empty() {
@@ -240,7 +278,19 @@ pub fn select(ctx: &ResolveContext, found: &Resolved) -> Result<Resolved> {
     }
 
     let s = settings(&profile);
-    if !INDIRECT.iter().any(|k| s.contains_key(k)) {
+    // botocore reads `key = value ; note` as the value `value ; note` (RawConfigParser has no
+    // inline comments), other SDKs as `value`: such a key stays in the files only, where each
+    // SDK in the pod reads it as it does on the laptop; as an env var it would win over them.
+    let noted = |setting: &str| files.iter().any(|f| f.has_inline_note(setting));
+    if !INDIRECT.iter().any(|k| s.contains_key(k))
+        && ![
+            "aws_access_key_id",
+            "aws_secret_access_key",
+            "aws_session_token",
+        ]
+        .into_iter()
+        .any(noted)
+    {
         let keys = [
             ("aws_access_key_id", "AWS_ACCESS_KEY_ID"),
             ("aws_secret_access_key", "AWS_SECRET_ACCESS_KEY"),
@@ -261,6 +311,53 @@ pub fn select(ctx: &ResolveContext, found: &Resolved) -> Result<Resolved> {
         r.add_env("AWS_PROFILE", profile.as_str(), Origin::Env(var.to_owned()))?;
     }
     Ok(r)
+}
+
+/// Data key of the SSO token cache file.
+pub const SSO_TOKEN: &str = "sso-token.json";
+
+/// The one SSO token cache file botocore reads for the profiles in `wanted`: under
+/// `~/.aws/sso/cache`, named by the SHA-1 of the `sso_session` name, or of the legacy
+/// `sso_start_url` (botocore `utils.SSOTokenLoader._generate_cache_key`, the cache dir of
+/// `tokens.SSOTokenProvider._SSO_TOKEN_CACHE_DIR` and `credentials.SSOProvider`). The rest of
+/// the cache (other sessions, botocore's client registrations) stays on the laptop. A token
+/// that is not cached is not an error here: botocore on the laptop fails the same way, and
+/// `aws sso login` fixes both.
+fn sso_token(
+    ctx: &ResolveContext,
+    files: &[File],
+    wanted: &BTreeSet<Section>,
+    r: &mut Resolved,
+) -> Result<()> {
+    let mut names: Vec<&str> = Vec::new();
+    for f in files {
+        for (s, props) in f.sections() {
+            if matches!(s, Section::Profile(_)) && wanted.contains(&s) {
+                match (props.get("sso_session"), props.get("sso_start_url")) {
+                    (Some(session), _) => names.push(session),
+                    (None, Some(url)) => names.push(url),
+                    (None, None) => {}
+                }
+            }
+        }
+    }
+    names.dedup();
+    let Some(name) = names.first() else {
+        return Ok(());
+    };
+    use sha1::Digest;
+    let file = format!("{}.json", hex::encode(sha1::Sha1::digest(name.as_bytes())));
+    let path = ctx.home().join(".aws/sso/cache").join(&file);
+    if let Some(bytes) = read_optional(&path)? {
+        r.add_file(
+            SSO_TOKEN,
+            bytes,
+            Origin::File(path),
+            &format!("~/.aws/sso/cache/{file}"),
+            0o600,
+        )?;
+    }
+    Ok(())
 }
 
 fn missing(files: &[File], name: &str, parent: Option<&str>, from: Option<&str>) -> Error {

@@ -155,10 +155,19 @@ async fn a_profile_gets_the_region_env_vars_that_beat_its_config_on_the_laptop()
 }
 
 #[tokio::test]
-async fn an_incomplete_env_key_pair_falls_back_to_the_files() {
-    let home = both_files().env("AWS_ACCESS_KEY_ID", "AKIAENV");
-    let r = resolve(&home).await.unwrap();
-    assert_eq!(text(&r, "AWS_ACCESS_KEY_ID"), "AKIADEFAULT");
+async fn an_incomplete_env_key_pair_is_an_error_naming_both() {
+    // botocore stops with PartialCredentialsError rather than use the files (tests/sdk.rs).
+    for home in [
+        both_files().env("AWS_ACCESS_KEY_ID", "AKIAENV"),
+        both_files().env("AWS_SECRET_ACCESS_KEY", "canary-half"),
+    ] {
+        let e = resolve(&home).await.unwrap_err().to_string();
+        assert!(
+            e.contains("AWS_ACCESS_KEY_ID") && e.contains("AWS_SECRET_ACCESS_KEY"),
+            "{e}"
+        );
+        assert!(!e.contains("canary") && !e.contains("AKIAENV"), "{e}");
+    }
 }
 
 #[tokio::test]
@@ -167,12 +176,12 @@ async fn default_profile_ships_only_its_own_sections() {
     let r = resolve(&home).await.unwrap();
     assert_eq!(
         text(&r, "credentials"),
-        // The comment above a section goes with it.
-        "# AWS credentials, written by `aws configure`\n\n[default]\naws_access_key_id = AKIADEFAULT\n; rotated every 90 days\naws_secret_access_key=default-secret\n"
+        // No comment travels: one may hold another profile's old key.
+        "\n[default]\naws_access_key_id = AKIADEFAULT\naws_secret_access_key=default-secret\n"
     );
     assert_eq!(
         text(&r, "config"),
-        "# AWS CLI configuration\n; see https://docs.aws.amazon.com/cli/latest/userguide/cli-configure-files.html\n\n[default]\nregion = us-east-1\noutput=json\n"
+        "\n[default]\nregion = us-east-1\noutput=json\n"
     );
     for other in ["work-secret", "temp-secret", "base-secret", "AKIAWORK"] {
         assert!(
@@ -200,7 +209,8 @@ async fn aws_profile_selects_a_profile_from_both_files_and_is_set_in_the_pod() {
     let r = resolve(&home).await.unwrap();
     assert_eq!(
         text(&r, "credentials"),
-        "\n[work]\naws_access_key_id = AKIAWORK\n; rotated every 90 days\naws_secret_access_key=work-secret\n"
+        // Not even a comment inside the profile travels.
+        "\n[work]\naws_access_key_id = AKIAWORK\naws_secret_access_key=work-secret\n"
     );
     assert_eq!(text(&r, "config"), "\n[profile work]\nregion = eu-west-1\n");
     assert_eq!(text(&r, "AWS_PROFILE"), "work");
@@ -374,15 +384,17 @@ async fn a_file_named_by_env_that_is_missing_is_an_error_naming_the_var() {
 }
 
 #[tokio::test]
-async fn inline_comments_are_not_part_of_values() {
+async fn inline_notes_keep_keys_in_the_files() {
     let home = FixtureHome::new().file(
         ".aws/credentials",
         "[default] # the main account\naws_access_key_id = AKIAINLINE ; rotated\naws_secret_access_key = s3cr3t#part # note\n",
     );
     let r = resolve(&home).await.unwrap();
-    assert_eq!(text(&r, "AWS_ACCESS_KEY_ID"), "AKIAINLINE");
-    // Like the SDKs, only whitespace before `#` starts a comment.
-    assert_eq!(text(&r, "AWS_SECRET_ACCESS_KEY"), "s3cr3t#part");
+    // botocore reads `AKIAINLINE ; rotated`, other SDKs `AKIAINLINE`: the keys stay in the
+    // file, as written, where each SDK reads them as on the laptop (tests/sdk.rs).
+    assert!(!r.data.contains_key("AWS_ACCESS_KEY_ID"));
+    assert!(!r.data.contains_key("AWS_SECRET_ACCESS_KEY"));
+    assert!(text(&r, "credentials").contains("AKIAINLINE ; rotated"));
 }
 
 #[tokio::test]
