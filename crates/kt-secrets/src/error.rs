@@ -22,6 +22,11 @@ pub enum Error {
     #[cfg(feature = "kube")]
     #[error(transparent)]
     Compute(kt_secrets_kube::ComputeError),
+
+    /// Putting secrets into a manifest: a clash with the workload, a malformed object.
+    #[cfg(feature = "kube")]
+    #[error(transparent)]
+    Inject(kt_secrets_kube::InjectError),
 }
 
 impl Error {
@@ -35,6 +40,10 @@ impl Error {
             Error::Kube(e) => e.is_usage(),
             #[cfg(feature = "kube")]
             Error::Compute(e) => e.is_usage(),
+            #[cfg(feature = "kube")]
+            Error::Inject(kt_secrets_kube::InjectError::BadPointer { .. }) => true,
+            #[cfg(feature = "kube")]
+            Error::Inject(_) => false,
         }
     }
 
@@ -72,6 +81,16 @@ impl From<kt_secrets_kube::ComputeError> for Error {
     }
 }
 
+#[cfg(feature = "kube")]
+impl From<kt_secrets_kube::InjectError> for Error {
+    fn from(e: kt_secrets_kube::InjectError) -> Self {
+        match e {
+            kt_secrets_kube::InjectError::Compute(e) => e.into(),
+            e => Error::Inject(e),
+        }
+    }
+}
+
 /// A result whose error is the facade's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -96,6 +115,10 @@ mod tests {
                 known: vec![],
             });
             assert!(matches!(own, Error::Compute(_)) && own.is_usage());
+            let via_inject = Error::from(kt_secrets_kube::InjectError::Compute(
+                kt_secrets_kube::ComputeError::Secret(core()),
+            ));
+            assert!(matches!(via_inject, Error::Secret(_)));
         }
     }
 }
