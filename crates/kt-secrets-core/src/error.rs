@@ -102,8 +102,11 @@ pub enum Error {
         second: String,
     },
 
-    #[error("plugin {}: {message}", .path.display())]
-    Plugin { path: PathBuf, message: String },
+    #[error("plugin {}: {source}", .path.display())]
+    Plugin {
+        path: PathBuf,
+        source: crate::plugin::PluginError,
+    },
 }
 
 fn fmt_name(name: &Option<String>) -> String {

@@ -203,6 +203,15 @@ impl Registry {
         self.entries.is_empty()
     }
 
+    /// The built-in providers plus every plugin from the default places
+    /// (`KT_SECRETS_PLUGIN_PATH`, `~/.config/kt-secrets/plugins`, as `ctx` sees them), and the
+    /// errors of the plugins that were left out.
+    pub fn with_plugins(ctx: &ResolveContext) -> Result<(Registry, Vec<Error>)> {
+        let mut r = Registry::builtin()?;
+        let errors = crate::plugin::load_plugins(ctx, &mut r);
+        Ok((r, errors))
+    }
+
     /// The provider whose default directory (`~/.aws`, `~/.ssh`) is `dir`, if any.
     pub fn provider_for_dir(&self, ctx: &ResolveContext, dir: &Path) -> Option<&str> {
         let dir = normalize(dir);
