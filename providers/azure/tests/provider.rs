@@ -197,3 +197,16 @@ fn listing_names_sources_targets_and_the_default_dir() {
     );
     assert_eq!(info.default_dirs, [".azure"]);
 }
+
+#[tokio::test]
+async fn a_certificate_principal_whose_file_is_missing_is_an_error_naming_it() {
+    let home = cli_login(FixtureHome::new(), ".azure")
+        .env("AZURE_CLIENT_ID", "11111111-2222-3333-4444-555555555555")
+        .env("AZURE_TENANT_ID", TENANT)
+        .env_path("AZURE_CLIENT_CERTIFICATE_PATH", "certs/gone.pem");
+    let e = resolve(&home).await.unwrap_err().to_string();
+    assert!(
+        e.contains("AZURE_CLIENT_CERTIFICATE_PATH") && e.contains("gone.pem"),
+        "{e}"
+    );
+}
