@@ -58,6 +58,16 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "NAME", help_heading = GLOBAL)]
     pub context: Option<String>,
 
+    /// Namespace (default: the kubeconfig context's; in a pod, its service account's).
+    #[arg(short, long, global = true, value_name = "NS", help_heading = GLOBAL)]
+    pub namespace: Option<String>,
+
+    /// Give up on a request to the API server after this long, retries included: a whole
+    /// number of seconds or a duration (1s, 2m, 1m30s, 500ms), as kubectl's flag; 0 for never.
+    /// Default: 30s per attempt, 4 attempts.
+    #[arg(long, global = true, value_name = "DURATION", value_parser = parse_timeout, help_heading = GLOBAL)]
+    pub request_timeout: Option<RequestTimeout>,
+
     /// Log what is done to stderr (-v steps, -vv details and API requests, -vvv everything of
     /// kt-secrets). Logs name secrets, keys, files and env vars, never values.
     #[arg(short, long, global = true, action = ArgAction::Count, help_heading = GLOBAL)]
@@ -88,6 +98,32 @@ impl Cli {
             e
         })
     }
+}
+
+/// A `--request-timeout` value: `Some` bound, or `None` for no bound (`0`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RequestTimeout(pub Option<std::time::Duration>);
+
+/// kubectl's rule (client-go `tools/clientcmd/helpers.go`, `ParseTimeout`): a non-negative
+/// integer is seconds; anything else is a Go duration (`time.ParseDuration`: `1h2m3.5s`,
+/// `300ms`); zero means no timeout.
+fn parse_timeout(s: &str) -> Result<RequestTimeout, String> {
+    if s.trim().is_empty() {
+        return Err("empty; give a whole number of seconds or a duration such as 30s".to_owned());
+    }
+    let d = match s.parse::<u64>() {
+        Ok(secs) => std::time::Duration::from_secs(secs),
+        Err(_) => {
+            let d: kt_secrets::kube::kube::core::Duration = s.parse().map_err(|e| {
+                format!("{e}; give a whole number of seconds or a number with a unit (1s, 2m, 3h)")
+            })?;
+            if d.is_negative() {
+                return Err("a timeout cannot be negative".to_owned());
+            }
+            d.into()
+        }
+    };
+    Ok(RequestTimeout((!d.is_zero()).then_some(d)))
 }
 
 /// Stands for an argument that errors do not repeat.
@@ -123,11 +159,14 @@ With --dry-run, nothing is contacted: the Secret manifest is printed (yaml unles
 ready for `kubectl apply -f -`.")]
     Create(CreateArgs),
 
-    /// List Secrets of a namespace or of all namespaces.
+    /// List Secrets of a namespace or of all namespaces (alias: get).
     #[command(
+        visible_alias = "get",
         long_about = "List Secrets of a namespace (-n, else the context's) or of all namespaces \
-(-A). Table output shows names, providers, mount types and keys; -o json and -o yaml print the \
-Secret objects as kubectl would, without their data."
+(-A), optionally only those a label selector (-l) picks: the API server applies it, as for \
+`kubectl get -l`. Table output shows names, providers, mount types, keys and ages; -o wide adds \
+namespace, type and where each key goes in the pod; -o name prints secret/<object>, one a line; \
+-o json and -o yaml print the Secret objects as kubectl would, without their data."
     )]
     List(ListArgs),
 
@@ -213,6 +252,26 @@ Secret is then either updated or as it was, never half-written.")]
     /// Add the secrets to every pod template of a manifest stream (helm template, kustomize).
     #[command(long_about = INJECT_ABOUT, after_long_help = INJECT_KINDS)]
     Inject(InjectArgs),
+
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
+    #[command(long_about = "\
+Print the completion script of a shell to stdout. To load it:
+
+  bash:        source <(kt-secrets completion bash)       # in ~/.bashrc
+  zsh:         source <(kt-secrets completion zsh)        # in ~/.zshrc, after compinit
+  fish:        kt-secrets completion fish > ~/.config/fish/completions/kt-secrets.fish
+  powershell:  kt-secrets completion powershell | Out-String | Invoke-Expression   # in $PROFILE
+
+As the kubectl plugin (kubectl-kt_secrets), `kubectl kt-secrets` is completed by kubectl's own \
+completion.")]
+    Completion(CompletionArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 const INJECT_ABOUT: &str = "\
@@ -282,6 +341,10 @@ pub enum WorkloadKind {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ListFormat {
     Table,
+    /// The table with namespace, type and mounts.
+    Wide,
+    /// `secret/<object name>`, one a line.
+    Name,
     Json,
     Yaml,
 }
@@ -291,11 +354,15 @@ pub struct ProvidersArgs {
     /// Output format.
     #[arg(short, long, value_enum, default_value_t = TableOrJson::Table)]
     pub output: TableOrJson,
+
+    /// Print the table without its header line.
+    #[arg(long)]
+    pub no_headers: bool,
 }
 
 #[derive(Args)]
 #[command(group = clap::ArgGroup::new("source").required(true).multiple(true)
-    .args(["provider", "path", "env", "from_literal", "from_env_file"]))]
+    .args(["provider", "path", "env", "from_literal", "from_env_file", "from_file"]))]
 pub struct CreateArgs {
     /// Secret name (lowercase; `_` becomes `-`). Defaults to the provider's name with
     /// --provider, or to the provider whose default directory --path names.
@@ -303,16 +370,16 @@ pub struct CreateArgs {
     pub name: Option<String>,
 
     /// A provider's credentials from this machine (see `kt-secrets providers`).
-    #[arg(long, value_name = "P", conflicts_with_all = ["env", "from_literal", "from_env_file"])]
+    #[arg(long, value_name = "P", conflicts_with_all = ["env", "from_literal", "from_env_file", "from_file"])]
     pub provider: Option<String>,
 
     /// A file or directory (binary-safe; files mount under /secrets/<name>/), or with
     /// --provider the directory that provider reads instead of its default.
-    #[arg(long, value_name = "PATH", conflicts_with_all = ["env", "from_literal", "from_env_file"])]
+    #[arg(long, value_name = "PATH", conflicts_with_all = ["env", "from_literal", "from_env_file", "from_file"])]
     pub path: Option<PathBuf>,
 
     /// Key KEY (and container env var KEY) from local env var LOCAL_VAR. Repeatable.
-    #[arg(long = "env", value_name = "KEY=LOCAL_VAR", conflicts_with_all = ["from_literal", "from_env_file"])]
+    #[arg(long = "env", value_name = "KEY=LOCAL_VAR", conflicts_with_all = ["from_literal", "from_env_file", "from_file"])]
     pub env: Vec<String>,
 
     /// Key KEY with value VALUE. Repeatable. Note that the value is visible to other local users
@@ -331,9 +398,11 @@ pub struct CreateArgs {
     #[arg(long, requires = "from_env_file")]
     pub allow_unset: bool,
 
-    /// Namespace (default: the kubeconfig context's).
-    #[arg(short, long, value_name = "NS")]
-    pub namespace: Option<String>,
+    /// A file's bytes under key KEY (default: the file's name), or every regular file of a
+    /// directory under its own name, as `kubectl create secret generic --from-file`; each
+    /// mounts as a file under /secrets/<name>/. Repeatable.
+    #[arg(long, value_name = "[KEY=]PATH")]
+    pub from_file: Vec<String>,
 
     /// Replace an existing Secret whose data differs.
     #[arg(long = "override")]
@@ -364,7 +433,7 @@ impl fmt::Debug for CreateArgs {
             .field("from_literal", &literal_keys)
             .field("from_env_file", &self.from_env_file)
             .field("allow_unset", &self.allow_unset)
-            .field("namespace", &self.namespace)
+            .field("from_file", &self.from_file)
             .field("override_existing", &self.override_existing)
             .field("dry_run", &self.dry_run)
             .field("output", &self.output)
@@ -374,31 +443,32 @@ impl fmt::Debug for CreateArgs {
 
 #[derive(Debug, Args)]
 pub struct ListArgs {
-    /// Namespace (default: the kubeconfig context's).
-    #[arg(short, long, value_name = "NS", conflicts_with = "all_namespaces")]
-    pub namespace: Option<String>,
-
     /// List Secrets of every namespace.
-    #[arg(short = 'A', long)]
+    #[arg(short = 'A', long, conflicts_with = "namespace")]
     pub all_namespaces: bool,
 
     /// Only Secrets whose name starts with P.
     #[arg(long, value_name = "P")]
     pub prefix: Option<String>,
 
+    /// Only Secrets whose labels match, as `kubectl get -l`: `key=value`, `key!=value`,
+    /// `key in (a,b)`, `key notin (a,b)`, `key`, `!key`, joined by commas.
+    #[arg(short = 'l', long, value_name = "SELECTOR")]
+    pub selector: Option<String>,
+
     /// Output format.
     #[arg(short, long, value_enum, default_value_t = ListFormat::Table)]
     pub output: ListFormat,
+
+    /// Print tables without their header line.
+    #[arg(long)]
+    pub no_headers: bool,
 }
 
 #[derive(Debug, Args)]
 pub struct DescribeArgs {
     /// Secret name or Kubernetes object name.
     pub name: String,
-
-    /// Namespace (default: the kubeconfig context's).
-    #[arg(short, long, value_name = "NS")]
-    pub namespace: Option<String>,
 
     /// Also print the values. They go to stdout: mind your terminal's scrollback.
     #[arg(long)]
@@ -416,10 +486,6 @@ pub struct DeleteArgs {
     /// owners' and other tools' Secrets are never deleted by prefix.
     #[arg(long, value_name = "P")]
     pub prefix: Option<String>,
-
-    /// Namespace (default: the kubeconfig context's).
-    #[arg(short, long, value_name = "NS")]
-    pub namespace: Option<String>,
 
     /// Do not ask for confirmation.
     #[arg(short, long)]
@@ -457,11 +523,6 @@ pub struct RenderArgs {
     /// A plain (not secret) env var of the container. Repeatable.
     #[arg(long = "env", value_name = "K=V")]
     pub env: Vec<String>,
-
-    /// Namespace of the pod and its secrets (default: the kubeconfig context's; none with
-    /// --dry-run).
-    #[arg(short, long, value_name = "NS")]
-    pub namespace: Option<String>,
 
     /// Pod name.
     #[arg(long, value_name = "NAME", default_value = kt_secrets::kube::compute::DEFAULT_NAME)]
@@ -515,12 +576,8 @@ pub struct RunArgs {
 
 #[derive(Debug, Args)]
 pub struct StatusArgs {
-    /// Namespace (default: the kubeconfig context's).
-    #[arg(short, long, value_name = "NS", conflicts_with = "all_namespaces")]
-    pub namespace: Option<String>,
-
     /// Secrets of every namespace.
-    #[arg(short = 'A', long)]
+    #[arg(short = 'A', long, conflicts_with = "namespace")]
     pub all_namespaces: bool,
 
     /// Only Secrets of this provider. Repeatable.
@@ -537,10 +594,6 @@ pub struct SyncArgs {
     /// Only Secrets of this provider. Repeatable.
     #[arg(long = "provider", value_name = "P")]
     pub providers: Vec<String>,
-
-    /// Namespace (default: the kubeconfig context's).
-    #[arg(short, long, value_name = "NS")]
-    pub namespace: Option<String>,
 
     /// Patch the pod template of each stale Deployment, StatefulSet, DaemonSet and CronJob,
     /// which rolls its pods.
@@ -591,10 +644,6 @@ pub struct InjectArgs {
     /// matches every element of a list or map). Repeatable.
     #[arg(long = "template-path", value_name = "POINTER")]
     pub template_paths: Vec<String>,
-
-    /// Namespace of objects that name none (default: the kubeconfig context's).
-    #[arg(short, long, value_name = "NS")]
-    pub namespace: Option<String>,
 
     /// Contact no cluster: providers only; their Secret manifests are printed first.
     #[arg(long)]

@@ -2,10 +2,12 @@
 
 use std::collections::BTreeSet;
 use std::io::{BufRead, IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use anyhow::Context;
 use kt_secrets::k8s_openapi::api::core::v1::Secret as KubeSecret;
+use kt_secrets::kube::RetryPolicy;
 use kt_secrets::kube::kube::api::{Api, ListParams};
 use kt_secrets::kube::manifest;
 use kt_secrets::kube::{DeleteOutcome, ListOptions, SecretInfo};
@@ -16,8 +18,8 @@ use kt_secrets::{
 use serde_json::json;
 
 use crate::cli::{
-    Cli, Command, CreateArgs, DeleteArgs, DescribeArgs, ListArgs, ListFormat, ManifestFormat,
-    ProvidersArgs, RenderArgs, TableOrJson, WorkloadKind,
+    Cli, Command, CompletionArgs, CreateArgs, DeleteArgs, DescribeArgs, ListArgs, ListFormat,
+    ManifestFormat, ProvidersArgs, RenderArgs, RequestTimeout, TableOrJson, WorkloadKind,
 };
 use crate::output::{self, Table, print};
 use crate::report::Failure;
@@ -40,6 +42,9 @@ struct Env {
     owner: String,
     kubeconfig: Option<PathBuf>,
     context: Option<String>,
+    /// `-n`, checked.
+    namespace: Option<String>,
+    request_timeout: Option<RequestTimeout>,
 }
 
 impl Env {
@@ -47,11 +52,14 @@ impl Env {
         let ctx = ResolveContext::from_process();
         let owner = manifest::owner_from(ctx.env("KT_USERNAME"));
         manifest::validate_owner(&owner).map_err(|e| Failure::usage(format!("{e}")))?;
+        check_namespace(cli.namespace.as_deref())?;
         Ok(Env {
             ctx,
             owner,
             kubeconfig: cli.kubeconfig.clone(),
             context: cli.context.clone(),
+            namespace: cli.namespace.clone(),
+            request_timeout: cli.request_timeout,
         })
     }
 
@@ -67,13 +75,22 @@ impl Env {
         Ok(registry)
     }
 
-    async fn store(&self, namespace: Option<&str>) -> Result<SecretStore> {
-        let store =
+    /// The store of the cluster and namespace asked for.
+    async fn store(&self) -> Result<SecretStore> {
+        let mut store =
             SecretStore::from_kubeconfig(self.kubeconfig.as_deref(), self.context.as_deref())
                 .await?
                 .with_owner(&self.owner);
+        if let Some(RequestTimeout(bound)) = self.request_timeout {
+            let retry = store.retry().clone();
+            store = store.with_retry(RetryPolicy {
+                request_timeout: bound.unwrap_or(Duration::MAX),
+                deadline: bound,
+                ..retry
+            });
+        }
         tracing::debug!(namespace = store.namespace(), server = ?store.server(), "cluster");
-        Ok(match namespace {
+        Ok(match &self.namespace {
             Some(ns) => store.with_namespace(ns),
             None => store,
         })
@@ -107,8 +124,17 @@ pub async fn run(cli: Cli) -> Result<u8> {
         Command::Status(a) => status::run(&env, a).await,
         Command::Sync(a) => sync::run(&env, a).await,
         Command::Inject(a) => inject::inject(&env, a).await,
+        Command::Completion(a) => completion(a),
     };
     done.map(|()| 0)
+}
+
+/// The script is generated from the command line itself, so it always matches it.
+fn completion(a: CompletionArgs) -> Result<()> {
+    use clap::CommandFactory;
+    let mut out = Vec::new();
+    clap_complete::generate(a.shell, &mut Cli::command(), "kt-secrets", &mut out);
+    Ok(print(&String::from_utf8_lossy(&out))?)
 }
 
 fn providers(env: &Env, a: ProvidersArgs) -> Result<()> {
@@ -141,12 +167,13 @@ fn providers(env: &Env, a: ProvidersArgs) -> Result<()> {
         }
         TableOrJson::Table => {
             let mut t = Table::new(&["NAME", "LOOKS AT (FIRST FOUND WINS)", "POD GETS", "FROM"]);
+            t.no_headers(a.no_headers);
             for e in registry.entries() {
                 let info = e.provider.info();
                 t.row(vec![
                     e.provider.name().to_owned(),
-                    wrap_lines(&info.sources, 52),
-                    wrap_lines(&info.targets, 60),
+                    info.sources.join("\n"),
+                    info.targets.join("\n"),
                     e.origin.to_string(),
                 ]);
             }
@@ -154,28 +181,6 @@ fn providers(env: &Env, a: ProvidersArgs) -> Result<()> {
         }
     }
     Ok(())
-}
-
-/// Each item on its own line, long ones wrapped at spaces to `width` with continuation lines
-/// indented, so the table fits a terminal.
-fn wrap_lines(items: &[String], width: usize) -> String {
-    let mut out: Vec<String> = Vec::new();
-    for item in items {
-        let mut line = String::new();
-        for word in item.split(' ') {
-            // A word too long for any line stays where it is rather than orphan its
-            // predecessor on a line of its own.
-            if !line.is_empty() && line.len() + 1 + word.len() > width && word.len() + 2 <= width {
-                out.push(std::mem::take(&mut line));
-                line.push_str("  ");
-            } else if !line.is_empty() && line != "  " {
-                line.push(' ');
-            }
-            line.push_str(word);
-        }
-        out.push(line);
-    }
-    out.join("\n")
 }
 
 /// Which bad arguments of a `KEY=VALUE` flag its error may repeat.
@@ -210,39 +215,42 @@ fn pairs(flag: &str, form: &str, args: &[String], echo: Echo) -> Result<Vec<(Str
 }
 
 async fn build_secret(env: &Env, a: &CreateArgs, registry: Registry) -> Result<Secret> {
-    let secret = if !a.from_literal.is_empty() || a.from_env_file.is_some() {
-        let name = a.name.as_deref().ok_or_else(|| {
-            Failure::usage("a secret from --from-literal or --from-env-file needs a NAME")
-        })?;
-        values_secret(name, a)?.with_override(a.override_existing)
-    } else {
-        let mut b = Secret::builder()
-            .registry(registry)
-            .context(env.ctx.clone())
-            .override_existing(a.override_existing);
-        if let Some(n) = &a.name {
-            b = b.name(n);
-        }
-        if let Some(p) = &a.provider {
-            b = b.provider(p);
-        }
-        if let Some(p) = &a.path {
-            b = b.path(p);
-        }
-        if !a.env.is_empty() {
-            b = b.env_vars(pairs("--env", "KEY=LOCAL_VAR", &a.env, Echo::Names)?);
-        }
-        b.build().await?
-    };
-    Ok(match &a.namespace {
+    let secret =
+        if !a.from_literal.is_empty() || a.from_env_file.is_some() || !a.from_file.is_empty() {
+            let name = a.name.as_deref().ok_or_else(|| {
+                Failure::usage(
+                    "a secret from --from-literal, --from-env-file or --from-file needs a NAME",
+                )
+            })?;
+            values_secret(name, a)?.with_override(a.override_existing)
+        } else {
+            let mut b = Secret::builder()
+                .registry(registry)
+                .context(env.ctx.clone())
+                .override_existing(a.override_existing);
+            if let Some(n) = &a.name {
+                b = b.name(n);
+            }
+            if let Some(p) = &a.provider {
+                b = b.provider(p);
+            }
+            if let Some(p) = &a.path {
+                b = b.path(p);
+            }
+            if !a.env.is_empty() {
+                b = b.env_vars(pairs("--env", "KEY=LOCAL_VAR", &a.env, Echo::Names)?);
+            }
+            b.build().await?
+        };
+    Ok(match &env.namespace {
         Some(ns) => secret.with_namespace(ns),
         None => secret,
     })
 }
 
-/// `--from-literal` and `--from-env-file` values, mounted like kubetorch's `from_values` (env
-/// var names as env vars, other keys as files under `/secrets/<name>/`), each key remembering
-/// whether it came from the command line or from the file.
+/// `--from-literal`, `--from-env-file` and `--from-file` values, mounted like kubetorch's
+/// `from_values` (env var names as env vars, other keys as files under `/secrets/<name>/`),
+/// each key remembering whether it came from the command line or from which file.
 fn values_secret(name: &str, a: &CreateArgs) -> Result<Secret> {
     let norm = kt_secrets::normalize_name(name).map_err(|e| match e {
         // `--from-literal A=1 B=2` makes `B=2` the NAME: it is not repeated, as it may be a value.
@@ -253,18 +261,18 @@ fn values_secret(name: &str, a: &CreateArgs) -> Result<Secret> {
         e => e.into(),
     })?;
     let mut r = Resolved::new();
-    let mut add = |k: String, v: String, origin: Origin| -> Result<()> {
-        let mount = if kt_secrets::is_env_var_name(&k) {
+    let mut add = |k: String, v: SecretValue, origin: Origin, file: bool| -> Result<()> {
+        let mount = if !file && kt_secrets::is_env_var_name(&k) {
             Mount::env(&k, &k)
         } else {
             Mount::file(&k, format!("{GENERIC_MOUNT_ROOT}/{norm}/{k}"), 0o644)
         };
-        r.add(k, SecretValue::from(v), origin)?;
+        r.add(k, v, origin)?;
         r.mounts.push(mount);
         Ok(())
     };
     for (k, v) in pairs("--from-literal", "KEY=VALUE", &a.from_literal, Echo::Never)? {
-        add(k, v, Origin::Literal)?;
+        add(k, SecretValue::from(v), Origin::Literal, false)?;
     }
     if let Some(file) = &a.from_env_file {
         let entries = crate::envfile::read(file, a.allow_unset)?;
@@ -272,7 +280,10 @@ fn values_secret(name: &str, a: &CreateArgs) -> Result<Secret> {
             return Err(anyhow::anyhow!("env file {} has no entries", file.display()).into());
         }
         for (k, v) in entries {
-            add(k, v, Origin::File(file.clone())).map_err(|f| match f.error.downcast_ref() {
+            add(k, SecretValue::from(v), Origin::File(file.clone()), false).map_err(|f| match f
+                .error
+                .downcast_ref()
+            {
                 Some(kt_secrets::SecretError::DuplicateKey { key }) => Failure::usage(format!(
                     "key {key} is given by --from-literal and by {}",
                     file.display()
@@ -281,7 +292,93 @@ fn values_secret(name: &str, a: &CreateArgs) -> Result<Secret> {
             })?;
         }
     }
+    for arg in &a.from_file {
+        for (k, path) in from_file_keys(arg)? {
+            let bytes = kt_secrets::read_file(&path)?;
+            // A file stays a file in the pod, whatever its key.
+            add(
+                k.clone(),
+                SecretValue::from(bytes),
+                Origin::File(path.clone()),
+                true,
+            )
+            .map_err(|f| match f.error.downcast_ref() {
+                Some(kt_secrets::SecretError::DuplicateKey { .. }) => Failure::usage(format!(
+                    "--from-file {arg}: key {k} is already given by another source"
+                )),
+                _ => f,
+            })?;
+        }
+    }
     Ok(Secret::from_parts(&norm, None, r)?)
+}
+
+/// The keys and files of one `--from-file [KEY=]PATH`, as kubectl reads them
+/// (`kubectl create secret generic`, `handleFromFileSources`): a file under KEY or its own
+/// name; a directory's regular files under their names (subdirectories, symlinks, devices and
+/// pipes in it are skipped), where a KEY is refused. Only a regular file is ever opened, so a
+/// FIFO does not block the command.
+fn from_file_keys(arg: &str) -> Result<Vec<(String, PathBuf)>> {
+    let (key, path) = match arg.split_once('=') {
+        Some((k, p)) if !k.is_empty() && !p.is_empty() => (Some(k.to_owned()), PathBuf::from(p)),
+        Some(_) => {
+            return Err(Failure::usage(format!(
+                "--from-file {arg:?}: expected [KEY=]PATH"
+            )));
+        }
+        None => (None, PathBuf::from(arg)),
+    };
+    let flag = |reason: String| Failure::usage(format!("--from-file {}: {reason}", path.display()));
+    let meta = std::fs::metadata(&path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => flag("no such file or directory".to_owned()),
+        _ => Failure::from(
+            anyhow::Error::new(e)
+                .context(format!("--from-file {}: cannot read it", path.display())),
+        ),
+    })?;
+    let file_key = |p: &Path| -> Result<String> {
+        let k = p
+            .file_name()
+            .and_then(|n| n.to_str())
+            .ok_or_else(|| flag("the file name is not UTF-8; give a KEY=".to_owned()))?;
+        Ok(k.to_owned())
+    };
+    if meta.is_file() {
+        let key = match key {
+            Some(k) => k,
+            None => file_key(&path)?,
+        };
+        return Ok(vec![(key, path)]);
+    }
+    if !meta.is_dir() {
+        return Err(flag("not a regular file or a directory".to_owned()));
+    }
+    if key.is_some() {
+        return Err(flag(
+            "a KEY= cannot be given for a directory: its files are keyed by their names".to_owned(),
+        ));
+    }
+    let mut out = Vec::new();
+    let entries = std::fs::read_dir(&path)
+        .with_context(|| format!("--from-file {}: cannot list the directory", path.display()))?;
+    for entry in entries {
+        let entry = entry.with_context(|| {
+            format!("--from-file {}: cannot list the directory", path.display())
+        })?;
+        let file_type = entry
+            .file_type()
+            .with_context(|| format!("--from-file {}: cannot read it", entry.path().display()))?;
+        if file_type.is_file() {
+            out.push((file_key(&entry.path())?, entry.path()));
+        } else {
+            tracing::debug!(path = %entry.path().display(), "--from-file: not a regular file; skipped");
+        }
+    }
+    if out.is_empty() {
+        return Err(flag("the directory has no regular files".to_owned()));
+    }
+    out.sort();
+    Ok(out)
 }
 
 fn print_manifest(secret: &Secret, owner: &str, format: ManifestFormat) -> Result<()> {
@@ -292,7 +389,6 @@ fn print_manifest(secret: &Secret, owner: &str, format: ManifestFormat) -> Resul
 }
 
 async fn create(env: &Env, a: CreateArgs) -> Result<()> {
-    check_namespace(a.namespace.as_deref())?;
     let registry = env.registry()?;
     let secret = build_secret(env, &a, registry).await?;
     if a.dry_run {
@@ -305,7 +401,7 @@ async fn create(env: &Env, a: CreateArgs) -> Result<()> {
             a.output.unwrap_or(ManifestFormat::Yaml),
         );
     }
-    let store = env.store(a.namespace.as_deref()).await?;
+    let store = env.store().await?;
     let secret = secret.with_namespace(store.namespace());
     let outcome = store.apply(&secret).await?;
     tracing::info!(secret = secret.name(), %outcome, "applied");
@@ -320,16 +416,27 @@ async fn create(env: &Env, a: CreateArgs) -> Result<()> {
 }
 
 async fn list(env: &Env, a: ListArgs) -> Result<()> {
-    check_namespace(a.namespace.as_deref())?;
-    let store = env.store(a.namespace.as_deref()).await?;
+    if a.selector.as_deref().is_some_and(|s| s.trim().is_empty()) {
+        return Err(Failure::usage("--selector must not be empty"));
+    }
+    if a.all_namespaces && env.namespace.is_some() {
+        return Err(Failure::usage(
+            "--all-namespaces and --namespace cannot be used together",
+        ));
+    }
+    let store = env.store().await?;
     let options = ListOptions {
         all_namespaces: a.all_namespaces,
         prefix: a.prefix.clone(),
         owner: None,
+        selector: a.selector.clone(),
     };
-    let infos = store.list(&options).await?;
+    let infos = store
+        .list(&options)
+        .await
+        .map_err(|e| selector_error(e, &a))?;
     let format = match a.output {
-        ListFormat::Table => {
+        ListFormat::Table | ListFormat::Wide | ListFormat::Name => {
             if infos.is_empty() {
                 match a.all_namespaces {
                     true => eprintln!("No secrets found."),
@@ -337,7 +444,17 @@ async fn list(env: &Env, a: ListArgs) -> Result<()> {
                 }
                 return Ok(());
             }
-            return Ok(print(&list_table(&infos, a.all_namespaces).to_text())?);
+            if a.output == ListFormat::Name {
+                let names: String = infos
+                    .iter()
+                    .map(|i| format!("secret/{}\n", i.object_name))
+                    .collect();
+                return Ok(print(&names)?);
+            }
+            let wide = a.output == ListFormat::Wide;
+            let mut t = list_table(&infos, a.all_namespaces || wide, wide);
+            t.no_headers(a.no_headers);
+            return Ok(print(&t.to_text())?);
         }
         ListFormat::Json => ManifestFormat::Json,
         ListFormat::Yaml => ManifestFormat::Yaml,
@@ -348,8 +465,12 @@ async fn list(env: &Env, a: ListArgs) -> Result<()> {
     } else {
         Api::namespaced(store.client().clone(), store.namespace())
     };
+    let params = match a.selector.as_deref() {
+        Some(s) => ListParams::default().labels(s),
+        None => ListParams::default(),
+    };
     let mut objects = api
-        .list(&ListParams::default())
+        .list(&params)
         .await
         .with_context(|| format!("cannot list secrets in namespace {}", store.namespace()))?
         .items;
@@ -384,27 +505,54 @@ async fn list(env: &Env, a: ListArgs) -> Result<()> {
     Ok(print(&output::render(&output::list(items), format)?)?)
 }
 
-fn list_table(infos: &[SecretInfo], all_namespaces: bool) -> Table {
-    let mut header = vec!["NAME", "OBJECT", "PROVIDER", "MOUNT", "KEYS", "AGE"];
-    if all_namespaces {
+/// A selector the API server refuses (400) is the command line's fault, and says so.
+fn selector_error(e: kt_secrets::kube::Error, a: &ListArgs) -> Failure {
+    match (&e, &a.selector) {
+        (kt_secrets::kube::Error::Rejected { message, .. }, Some(sel)) => Failure::usage(format!(
+            "--selector {sel:?}: the API server refused it: {message}"
+        )),
+        _ => e.into(),
+    }
+}
+
+fn list_table(infos: &[SecretInfo], namespaces: bool, wide: bool) -> Table {
+    let mut header = vec!["NAME", "OBJECT"];
+    if wide {
+        header.push("TYPE");
+    }
+    header.extend(["PROVIDER", "MOUNT", "KEYS"]);
+    if wide {
+        header.push("IN THE POD");
+    }
+    header.push("AGE");
+    if namespaces {
         header.insert(0, "NAMESPACE");
     }
+    let dash = |v: Option<&String>| v.cloned().unwrap_or_else(|| "-".to_owned());
     let mut t = Table::new(&header);
     let now = kt_secrets::k8s_openapi::jiff::Timestamp::now();
     for i in infos {
-        let mut row = vec![
-            i.name.clone(),
-            i.object_name.clone(),
-            i.provider.clone().unwrap_or_else(|| "-".to_owned()),
-            i.mount_type.clone().unwrap_or_else(|| "-".to_owned()),
-            if i.keys.is_empty() {
+        let mut row = vec![i.name.clone(), i.object_name.clone()];
+        if wide {
+            row.push(dash(i.secret_type.as_ref()));
+        }
+        row.push(dash(i.provider.as_ref()));
+        row.push(dash(i.mount_type.as_ref()));
+        row.push(if i.keys.is_empty() {
+            "-".to_owned()
+        } else {
+            i.keys.join(",")
+        });
+        if wide {
+            let mounts: Vec<String> = i.mounts.iter().map(short_mount_text).collect();
+            row.push(if mounts.is_empty() {
                 "-".to_owned()
             } else {
-                i.keys.join(",")
-            },
-            age(i.created.as_deref(), now),
-        ];
-        if all_namespaces {
+                mounts.join(",")
+            });
+        }
+        row.push(age(i.created.as_deref(), now));
+        if namespaces {
             row.insert(0, i.namespace.clone());
         }
         t.row(row);
@@ -412,19 +560,74 @@ fn list_table(infos: &[SecretInfo], all_namespaces: bool) -> Table {
     t
 }
 
-/// kubectl's short ages: `45s`, `12m`, `5h`, `3d`, `2y`.
+/// The age column, as kubectl prints it.
 fn age(created: Option<&str>, now: kt_secrets::k8s_openapi::jiff::Timestamp) -> String {
     let Some(t) = created.and_then(|c| c.parse::<kt_secrets::k8s_openapi::jiff::Timestamp>().ok())
     else {
         return "<unknown>".to_owned();
     };
-    let s = now.as_second().saturating_sub(t.as_second()).max(0);
-    match s {
-        s if s < 120 => format!("{s}s"),
-        s if s < 3 * 3600 => format!("{}m", s / 60),
-        s if s < 48 * 3600 => format!("{}h", s / 3600),
-        s if s < 2 * 365 * 86400 => format!("{}d", s / 86400),
-        s => format!("{}y", s / (365 * 86400)),
+    human_duration(now.as_second().saturating_sub(t.as_second()))
+}
+
+/// kubectl's ages (`kubectl get`'s AGE column): apimachinery `pkg/util/duration`,
+/// `HumanDuration`, ~2-3 significant figures: `90s`, `5m30s`, `45m`, `3h10m`, `12h`, `5d3h`,
+/// `12d`, `3y45d`, `9y`. A creation time a second in the future (clock skew) is `0s`; more is
+/// `<invalid>`.
+fn human_duration(seconds: i64) -> String {
+    let s = seconds;
+    if s < -1 {
+        return "<invalid>".to_owned();
+    }
+    if s < 0 {
+        return "0s".to_owned();
+    }
+    if s < 60 * 2 {
+        return format!("{s}s");
+    }
+    let minutes = s / 60;
+    if minutes < 10 {
+        return match s % 60 {
+            0 => format!("{minutes}m"),
+            sec => format!("{minutes}m{sec}s"),
+        };
+    }
+    if minutes < 60 * 3 {
+        return format!("{minutes}m");
+    }
+    let hours = s / 3600;
+    if hours < 8 {
+        return match minutes % 60 {
+            0 => format!("{hours}h"),
+            m => format!("{hours}h{m}m"),
+        };
+    }
+    if hours < 48 {
+        return format!("{hours}h");
+    }
+    if hours < 24 * 8 {
+        return match hours % 24 {
+            0 => format!("{}d", hours / 24),
+            h => format!("{}d{h}h", hours / 24),
+        };
+    }
+    if hours < 24 * 365 * 2 {
+        return format!("{}d", hours / 24);
+    }
+    if hours < 24 * 365 * 8 {
+        return match (hours / 24) % 365 {
+            0 => format!("{}y", hours / 24 / 365),
+            d => format!("{}y{d}d", hours / 24 / 365),
+        };
+    }
+    format!("{}y", hours / 24 / 365)
+}
+
+/// Where a mount puts its key, in a table cell.
+fn short_mount_text(m: &Mount) -> String {
+    match m {
+        Mount::Env { var, .. } => format!("env:{var}"),
+        Mount::File { path, .. } => format!("file:{path}"),
+        Mount::PathEnv { var, path } => format!("env:{var}={path}"),
     }
 }
 
@@ -438,8 +641,7 @@ fn mount_text(m: &Mount) -> String {
 }
 
 async fn describe(env: &Env, a: DescribeArgs) -> Result<()> {
-    check_namespace(a.namespace.as_deref())?;
-    let store = env.store(a.namespace.as_deref()).await?;
+    let store = env.store().await?;
     let (secret, object) = store.get_object(&a.name).await?;
     let data = secret.data();
     let mut out = String::new();
@@ -523,14 +725,13 @@ async fn describe(env: &Env, a: DescribeArgs) -> Result<()> {
 }
 
 async fn delete(env: &Env, a: DeleteArgs) -> Result<()> {
-    check_namespace(a.namespace.as_deref())?;
     if a.prefix.as_deref() == Some("") {
         return Err(Failure::usage("--prefix must not be empty"));
     }
     for n in &a.names {
         kt_secrets::normalize_name(n)?;
     }
-    let store = env.store(a.namespace.as_deref()).await?;
+    let store = env.store().await?;
     let ns = store.namespace().to_owned();
     if !a.yes {
         let mut what: Vec<String> = a.names.clone();
@@ -614,7 +815,6 @@ async fn delete(env: &Env, a: DeleteArgs) -> Result<()> {
 }
 
 async fn render(env: &Env, a: RenderArgs) -> Result<()> {
-    check_namespace(a.namespace.as_deref())?;
     let registry = env.registry()?;
     let mut compute = Compute::new()
         .name(&a.name)
@@ -641,7 +841,7 @@ async fn render(env: &Env, a: RenderArgs) -> Result<()> {
     if let Some(g) = a.gpus {
         compute = compute.gpus(g);
     }
-    if let Some(ns) = &a.namespace {
+    if let Some(ns) = &env.namespace {
         compute = compute.namespace(ns);
     }
     let resolved = if a.dry_run {
@@ -652,7 +852,7 @@ async fn render(env: &Env, a: RenderArgs) -> Result<()> {
         }
         resolved
     } else {
-        let store = env.store(a.namespace.as_deref()).await?;
+        let store = env.store().await?;
         let resolved = compute.resolve(&registry, &env.ctx, Some(&store)).await?;
         let managed: Vec<Secret> = resolved.managed_secrets().cloned().collect();
         // Every secret is checked before any is written: one over a limit stops them all.
@@ -764,24 +964,6 @@ fn confirm(question: &str) -> Result<bool> {
 }
 
 #[cfg(test)]
-mod wrap_tests {
-    use super::wrap_lines;
-
-    #[test]
-    fn long_items_wrap_at_spaces_and_short_ones_stay() {
-        let items = vec![
-            "env A".to_owned(),
-            "files a, b, c under $X or ~/.dir".to_owned(),
-        ];
-        assert_eq!(
-            wrap_lines(&items, 16),
-            "env A\nfiles a, b, c\n  under $X or\n  ~/.dir"
-        );
-        assert_eq!(wrap_lines(&items, 80), items.join("\n"));
-    }
-}
-
-#[cfg(test)]
 mod tests {
     use super::*;
 
@@ -792,8 +974,48 @@ mod tests {
         assert_eq!(age(Some("2026-01-09T23:00:00Z"), now), "60m");
         assert_eq!(age(Some("2026-01-09T12:00:00Z"), now), "12h");
         assert_eq!(age(Some("2026-01-01T00:00:00Z"), now), "9d");
-        assert_eq!(age(Some("2020-01-01T00:00:00Z"), now), "6y");
+        // 6 × 365 days and the leap days of 2020 and 2024: kubectl's years are 365 days.
+        assert_eq!(age(Some("2020-01-01T00:00:00Z"), now), "6y11d");
+        assert_eq!(age(Some("2026-01-10T00:00:01Z"), now), "0s");
+        assert_eq!(age(Some("2026-01-10T00:00:05Z"), now), "<invalid>");
         assert_eq!(age(None, now), "<unknown>");
+        assert_eq!(age(Some("not a time"), now), "<unknown>");
+    }
+
+    /// Each boundary of apimachinery's `HumanDuration`, on both sides.
+    #[test]
+    fn human_durations_at_kubectls_boundaries() {
+        let m = 60;
+        let h = 60 * m;
+        let d = 24 * h;
+        let y = 365 * d;
+        for (secs, shown) in [
+            (0, "0s"),
+            (119, "119s"),
+            (2 * m, "2m"),
+            (5 * m + 30, "5m30s"),
+            (10 * m - 1, "9m59s"),
+            (10 * m, "10m"),
+            (3 * h - 1, "179m"),
+            (3 * h, "3h"),
+            (3 * h + 10 * m, "3h10m"),
+            (8 * h - 1, "7h59m"),
+            (8 * h, "8h"),
+            (48 * h - 1, "47h"),
+            (2 * d, "2d"),
+            (5 * d + 3 * h, "5d3h"),
+            (8 * d - 1, "7d23h"),
+            (8 * d, "8d"),
+            (12 * d, "12d"),
+            (2 * y - 1, "729d"),
+            (2 * y, "2y"),
+            (3 * y + 45 * d, "3y45d"),
+            (8 * y - 1, "7y364d"),
+            (8 * y, "8y"),
+            (20 * y + 100 * d, "20y"),
+        ] {
+            assert_eq!(human_duration(secs), shown, "{secs}s");
+        }
     }
 
     #[test]

@@ -67,8 +67,8 @@ pub enum Error {
     Core(#[from] kt_secrets_core::Error),
 
     #[error(
-        "kubeconfig {}{}: {detail}",
-        .path.as_ref().map(|p| p.display().to_string()).unwrap_or_else(|| "(default location)".to_owned()),
+        "kubeconfig{}{}: {detail}",
+        .path.as_ref().map(|p| format!(" {}", p.display())).unwrap_or_default(),
         .context.as_deref().map(|c| format!(", context {c}")).unwrap_or_default()
     )]
     Kubeconfig {

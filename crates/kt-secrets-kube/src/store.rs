@@ -5,6 +5,7 @@ use std::fmt;
 use std::future::Future;
 use std::hash::{BuildHasher, Hasher};
 use std::path::Path;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use futures::{StreamExt, stream};
@@ -83,6 +84,9 @@ pub struct ListOptions {
     pub prefix: Option<String>,
     /// Only secrets of this owner (`global` for those written without a user name).
     pub owner: Option<String>,
+    /// A label selector (`app=x,tier!=db`, `env in (a,b)`, `!legacy`), sent as is for the API
+    /// server to parse and apply, as `kubectl get -l` does.
+    pub selector: Option<String>,
 }
 
 /// A listed secret: names and metadata, no values.
@@ -98,6 +102,11 @@ pub struct SecretInfo {
     /// `env` or `volume`, when the object says.
     pub mount_type: Option<String>,
     pub keys: Vec<String>,
+    /// The Secret's `type` (`Opaque`, `kubernetes.io/tls`, ...).
+    pub secret_type: Option<String>,
+    /// Where the pod gets each key, as the object says (ours, kubetorch's) or as a pod mounts
+    /// any other Secret; empty when the object's mount list does not parse.
+    pub mounts: Vec<kt_secrets_core::Mount>,
     /// Whether this crate wrote it (it carries the mount list).
     pub managed: bool,
     /// [`kt_secrets_core::SecretData::content_hash`] of its data.
@@ -119,6 +128,9 @@ impl SecretInfo {
             .cloned()
             .or_else(|| owner_in_object_name(&object_name, &name));
         let data = manifest::data_of(obj)?;
+        let mounts = manifest::from_manifest(obj)
+            .map(|s| s.mounts().to_vec())
+            .unwrap_or_default();
         Ok(SecretInfo {
             namespace: obj.metadata.namespace.clone().unwrap_or_default(),
             name,
@@ -126,6 +138,8 @@ impl SecretInfo {
             provider: labels.get(LABEL_PROVIDER).cloned(),
             mount_type: labels.get(LABEL_MOUNT_TYPE).cloned(),
             keys: data.keys().map(str::to_owned).collect(),
+            secret_type: obj.type_.clone(),
+            mounts,
             managed: annotations.contains_key(manifest::ANNOTATION_MOUNTS),
             content_hash: data.content_hash(),
             created: obj
@@ -160,6 +174,9 @@ pub struct RetryPolicy {
     pub max_delay: Duration,
     /// One request that takes longer than this is abandoned and counts as a transient failure.
     pub request_timeout: Duration,
+    /// All attempts of one request together, backoffs included, give up after this: what
+    /// kubectl's `--request-timeout` bounds. `None`: only `attempts` and `request_timeout` do.
+    pub deadline: Option<Duration>,
 }
 
 impl Default for RetryPolicy {
@@ -170,6 +187,7 @@ impl Default for RetryPolicy {
             base_delay: Duration::from_millis(100),
             max_delay: Duration::from_secs(2),
             request_timeout: Duration::from_secs(30),
+            deadline: None,
         }
     }
 }
@@ -378,28 +396,21 @@ impl SecretStore {
         }
     }
 
-    /// A store for the cluster of a kubeconfig: `path`, or else `KUBECONFIG` / `~/.kube/config`
-    /// as kubectl finds them; `context`, or else the current one. The namespace is the
-    /// context's (`default` if it has none).
+    /// A store for the cluster of a kubeconfig, found as kubectl finds it (client-go's
+    /// `ClientConfigLoadingRules`): `path`, which must exist; else the files `KUBECONFIG` lists,
+    /// merged, first value wins, those that do not exist skipped; else `~/.kube/config`; and
+    /// when none of these exists (and no `context` is asked for), the in-cluster config of a
+    /// pod's service account. `context`, or else the current one. The namespace is the
+    /// context's (`default` if it has none), in a pod its service account's.
     pub async fn from_kubeconfig(
         path: Option<&Path>,
         context: Option<&str>,
     ) -> Result<SecretStore> {
-        let err = |detail: String| Error::Kubeconfig {
+        let err = |path: Option<&Path>, detail: String| Error::Kubeconfig {
             path: path.map(Path::to_path_buf),
             context: context.map(str::to_owned),
             detail,
         };
-        if let Some(p) = path {
-            // kube reports a missing file without naming it.
-            match std::fs::metadata(p) {
-                Ok(m) if m.is_dir() => {
-                    return Err(err("is a directory, expected a file".to_owned()));
-                }
-                Ok(_) => {}
-                Err(e) => return Err(err(e.to_string())),
-            }
-        }
         crate::kubeconfig_files::check_sources(path).map_err(|(file, detail)| {
             Error::Kubeconfig {
                 path: Some(file),
@@ -408,25 +419,63 @@ impl SecretStore {
             }
         })?;
         let kc = match path {
-            Some(p) => Kubeconfig::read_from(p),
-            None => Kubeconfig::read(),
-        }
-        .map_err(|e| err(kubeconfig_error(&e)))?;
-        crate::kubeconfig_files::check_referenced(&kc, context).map_err(err)?;
-        let options = KubeConfigOptions {
-            context: context.map(str::to_owned),
-            ..Default::default()
+            Some(p) => match kubeconfig_file(p).map_err(|d| err(Some(p), d))? {
+                Some(kc) => Some(kc),
+                // kube reports a missing file without naming it.
+                None => return Err(err(Some(p), "no such file".to_owned())),
+            },
+            None => kubeconfig_from_env().map_err(|(p, d)| err(p.as_deref(), d))?,
         };
-        let mut config = kube::Config::from_custom_kubeconfig(kc, &options)
-            .await
-            .map_err(|e| err(kubeconfig_error(&e)))?;
+        let mut config = match kc {
+            Some(kc) => {
+                crate::kubeconfig_files::check_referenced(&kc, context)
+                    .map_err(|d| err(path, d))?;
+                let options = KubeConfigOptions {
+                    context: context.map(str::to_owned),
+                    ..Default::default()
+                };
+                kube::Config::from_custom_kubeconfig(kc, &options)
+                    .await
+                    .map_err(|e| err(path, kubeconfig_error(&e)))?
+            }
+            None => {
+                let looked = match std::env::var_os(KUBECONFIG) {
+                    Some(list) if has_paths(&list) => format!(
+                        "none of the files KUBECONFIG lists exists ({})",
+                        std::env::split_paths(&list)
+                            .filter(|p| !p.as_os_str().is_empty())
+                            .map(|p| p.display().to_string())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                    _ => format!(
+                        "KUBECONFIG is not set and {} does not exist",
+                        default_kubeconfig().map_or_else(
+                            || "~/.kube/config".to_owned(),
+                            |p| p.display().to_string()
+                        )
+                    ),
+                };
+                if context.is_some() {
+                    return Err(err(None, format!("{looked}, so no context can be chosen")));
+                }
+                let config = kube::Config::incluster().map_err(|e| {
+                    err(
+                        None,
+                        format!("{looked}, and this is not a pod with a service account (in-cluster config: {e})"),
+                    )
+                })?;
+                tracing::debug!("no kubeconfig; using the in-cluster service account");
+                config
+            }
+        };
         // Our own retries are bounded, counted and aware of which requests may repeat.
         config.default_retry = false;
         let server = config.cluster_url.to_string();
         let namespace = config.default_namespace.clone();
         install_crypto_provider();
         let client = kube::Client::try_from(config)
-            .map_err(|e| err(auth_problem(&e).unwrap_or_else(|| e.to_string())))?;
+            .map_err(|e| err(path, auth_problem(&e).unwrap_or_else(|| e.to_string())))?;
         Ok(SecretStore {
             server: Some(server.trim_end_matches('/').to_owned()),
             ..SecretStore::new(client, Some(namespace))
@@ -668,7 +717,10 @@ impl SecretStore {
                 Target::namespace(&self.namespace),
             )
         };
-        let params = ListParams::default();
+        let params = match options.selector.as_deref() {
+            Some(s) => ListParams::default().labels(s),
+            None => ListParams::default(),
+        };
         let mut list = self
             .call(|| api.list(&params))
             .await
@@ -792,21 +844,84 @@ impl SecretStore {
         Fut: Future<Output = kube::Result<T>>,
     {
         let attempts = self.retry.attempts.max(1);
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            let failure = match tokio::time::timeout(self.retry.request_timeout, op()).await {
-                Ok(Ok(v)) => return Ok(v),
-                Ok(Err(e)) => Failure::classify(e),
-                Err(_) => Failure::Timeout(self.retry.request_timeout),
-            };
-            if !failure.is_transient() || attempt >= attempts {
-                return Err((failure, attempt));
+        let made = AtomicU32::new(0);
+        let tries = async {
+            loop {
+                let attempt = made.fetch_add(1, Ordering::Relaxed) + 1;
+                let failure = match tokio::time::timeout(self.retry.request_timeout, op()).await {
+                    Ok(Ok(v)) => return Ok(v),
+                    Ok(Err(e)) => Failure::classify(e),
+                    Err(_) => Failure::Timeout(self.retry.request_timeout),
+                };
+                if !failure.is_transient() || attempt >= attempts {
+                    return Err((failure, attempt));
+                }
+                tracing::debug!(attempt, "transient API failure; retrying");
+                tokio::time::sleep(self.retry.delay(attempt)).await;
             }
-            tracing::debug!(attempt, "transient API failure; retrying");
-            tokio::time::sleep(self.retry.delay(attempt)).await;
+        };
+        match self.retry.deadline {
+            None => tries.await,
+            Some(deadline) => match tokio::time::timeout(deadline, tries).await {
+                Ok(r) => r,
+                Err(_) => Err((
+                    Failure::Timeout(deadline),
+                    made.load(Ordering::Relaxed).max(1),
+                )),
+            },
         }
     }
+}
+
+const KUBECONFIG: &str = "KUBECONFIG";
+
+/// Whether a `KUBECONFIG` value names any file (kubectl ignores empty entries).
+fn has_paths(list: &std::ffi::OsStr) -> bool {
+    std::env::split_paths(list).any(|p| !p.as_os_str().is_empty())
+}
+
+fn default_kubeconfig() -> Option<std::path::PathBuf> {
+    dirs::home_dir().map(|h| h.join(".kube").join("config"))
+}
+
+/// The kubeconfig in `path`, `None` if there is no such file.
+fn kubeconfig_file(path: &Path) -> std::result::Result<Option<Kubeconfig>, String> {
+    match std::fs::metadata(path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e.to_string()),
+        Ok(m) if m.is_dir() => return Err("is a directory, expected a file".to_owned()),
+        Ok(_) => {}
+    }
+    Kubeconfig::read_from(path)
+        .map(Some)
+        .map_err(|e| kubeconfig_error(&e))
+}
+
+/// The files `KUBECONFIG` lists that exist, merged, else `~/.kube/config` if it exists; `None`
+/// when there is no such file. A file that exists but does not parse is an error naming it.
+fn kubeconfig_from_env()
+-> std::result::Result<Option<Kubeconfig>, (Option<std::path::PathBuf>, String)> {
+    let paths: Vec<std::path::PathBuf> = match std::env::var_os(KUBECONFIG) {
+        // client-go's loading rules split it with filepath.SplitList; empty entries are ignored.
+        Some(list) if has_paths(&list) => std::env::split_paths(&list)
+            .filter(|p| !p.as_os_str().is_empty())
+            .collect(),
+        _ => default_kubeconfig().into_iter().collect(),
+    };
+    let mut merged: Option<Kubeconfig> = None;
+    for p in paths {
+        let Some(kc) = kubeconfig_file(&p).map_err(|d| (Some(p.clone()), d))? else {
+            tracing::debug!(path = %p.display(), "no such kubeconfig file; skipped, as kubectl does");
+            continue;
+        };
+        merged = Some(match merged {
+            None => kc,
+            Some(m) => m
+                .merge(kc)
+                .map_err(|e| (Some(p.clone()), kubeconfig_error(&e)))?,
+        });
+    }
+    Ok(merged)
 }
 
 /// Kubeconfig errors without the parser's echo of the offending text, which may be a token.

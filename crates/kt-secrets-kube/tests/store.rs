@@ -399,6 +399,7 @@ async fn sync_of_200_with_injected_500s_and_delays_leaves_nothing_half_written()
         base_delay: Duration::from_millis(2),
         max_delay: Duration::from_millis(20),
         request_timeout: Duration::from_millis(250),
+        deadline: None,
     });
     let n = 200;
     let old: Vec<Secret> = (0..n).map(|i| bulk(i, "old")).collect();
@@ -666,6 +667,7 @@ async fn list_and_delete_by_prefix_and_owner() {
             prefix: prefix.map(str::to_owned),
             owner: owner.map(str::to_owned),
             all_namespaces: false,
+            selector: None,
         };
         assert_eq!(
             global.list(&opts(Some("app-"), None)).await.unwrap().len(),

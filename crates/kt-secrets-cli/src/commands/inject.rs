@@ -11,7 +11,7 @@ use kt_secrets::kube::{MountedSecret, SecretStore, manifest};
 use kt_secrets::{Registry, Secret};
 use serde_json::Value;
 
-use super::{Env, Failure, Result, SYNC_CONCURRENCY, check_namespace, found_providers};
+use super::{Env, Failure, Result, SYNC_CONCURRENCY, found_providers};
 use crate::cli::{InjectArgs, ManifestFormat};
 use crate::output::{self, print};
 
@@ -22,7 +22,6 @@ const MAX_INPUT: u64 = 64 * 1024 * 1024;
 const NO_NAMESPACE: &str = "";
 
 pub(super) async fn inject(env: &Env, a: InjectArgs) -> Result<()> {
-    check_namespace(a.namespace.as_deref())?;
     let mut docs = Vec::new();
     let files = if a.files.is_empty() {
         vec![Path::new("-").to_path_buf()]
@@ -66,11 +65,11 @@ pub(super) async fn inject(env: &Env, a: InjectArgs) -> Result<()> {
     let store = if a.dry_run {
         None
     } else {
-        Some(env.store(a.namespace.as_deref()).await?)
+        Some(env.store().await?)
     };
     let default_ns: Option<String> = match &store {
         Some(s) => Some(s.namespace().to_owned()),
-        None => a.namespace.clone(),
+        None => env.namespace.clone(),
     };
 
     // The namespaces the workloads use: each gets its own copy of the provider secrets.

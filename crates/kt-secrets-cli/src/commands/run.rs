@@ -74,7 +74,7 @@ pub(super) async fn run(env: &Env, a: RunArgs) -> Result<u8> {
     let resolved = if a.secrets.iter().all(|s| registry.contains(s)) {
         compute.resolve(&registry, &env.ctx, None).await?
     } else {
-        let store = env.store(None).await?;
+        let store = env.store().await?;
         compute.resolve(&registry, &env.ctx, Some(&store)).await?
     };
 

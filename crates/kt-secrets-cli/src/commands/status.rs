@@ -7,14 +7,19 @@ use kt_secrets::SecretData;
 use kt_secrets::kube::{Local, LocalCheck, StatusEntry, StatusOptions};
 use serde_json::json;
 
-use super::{Env, Result, check_namespace};
+use super::{Env, Result};
 use crate::cli::{StatusArgs, TableOrJson};
 use crate::output::{self, Table, print};
+use crate::report::Failure;
 
 pub(super) async fn run(env: &Env, a: StatusArgs) -> Result<()> {
-    check_namespace(a.namespace.as_deref())?;
+    if a.all_namespaces && env.namespace.is_some() {
+        return Err(Failure::usage(
+            "--all-namespaces and --namespace cannot be used together",
+        ));
+    }
     let registry = env.registry()?;
-    let store = env.store(a.namespace.as_deref()).await?;
+    let store = env.store().await?;
     let entries = store
         .status(&StatusOptions {
             all_namespaces: a.all_namespaces,

@@ -3,18 +3,17 @@
 
 use kt_secrets::kube::{SecretSync, SyncOptions, WorkloadSync};
 
-use super::{Env, Result, check_namespace};
+use super::{Env, Result};
 use crate::cli::SyncArgs;
 use crate::output::print;
 
 pub(super) async fn run(env: &Env, a: SyncArgs) -> Result<()> {
-    check_namespace(a.namespace.as_deref())?;
     let registry = env.registry()?;
     for p in &a.providers {
         // An unknown name is a typo, not "nothing to sync".
         registry.get(p)?;
     }
-    let store = env.store(a.namespace.as_deref()).await?;
+    let store = env.store().await?;
     let report = store
         .sync_providers(
             &registry,

@@ -27,6 +27,7 @@ pub fn fast_retry() -> RetryPolicy {
         base_delay: Duration::from_millis(5),
         max_delay: Duration::from_millis(40),
         request_timeout: Duration::from_secs(5),
+        deadline: None,
     }
 }
 
