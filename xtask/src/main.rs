@@ -10,6 +10,8 @@ use std::time::Instant;
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
 
+mod fuzz;
+
 #[derive(Parser)]
 #[command(about = "kt-secrets project automation")]
 struct Cli {
@@ -32,6 +34,19 @@ enum Cmd {
         /// Only these providers (by name, as in `aws` or `example-plugin`); repeatable.
         #[arg(long = "provider", value_name = "NAME")]
         providers: Vec<String>,
+    },
+    /// Run the fuzz targets of fuzz/ (cargo-fuzz, on stable through RUSTC_BOOTSTRAP=1), one
+    /// at a time; each grows its corpus in fuzz/corpus/<target>. Not run by CI.
+    Fuzz {
+        /// 30 seconds per target.
+        #[arg(long, conflicts_with = "seconds")]
+        smoke: bool,
+        /// Seconds per target (default 600).
+        #[arg(long, value_name = "S")]
+        seconds: Option<u64>,
+        /// Only these targets; repeatable.
+        #[arg(long = "target", value_name = "NAME")]
+        targets: Vec<String>,
     },
 }
 
@@ -68,6 +83,15 @@ fn main() -> ExitCode {
     let res = match cli.command {
         Cmd::Test => test_all(),
         Cmd::TestProviders { providers } => test_providers(&providers),
+        Cmd::Fuzz {
+            smoke,
+            seconds,
+            targets,
+        } => fuzz::run(
+            &workspace_root(),
+            if smoke { 30 } else { seconds.unwrap_or(600) },
+            &targets,
+        ),
     };
     match res {
         Ok(true) => ExitCode::SUCCESS,

@@ -9,6 +9,7 @@
 //! line to the value), an unset `$VAR` (it becomes empty, unless `--allow-unset`), and a `$`
 //! that starts no name (dropped).
 
+#[path = "envfile/expansion.rs"]
 mod expansion;
 
 use std::collections::BTreeSet;

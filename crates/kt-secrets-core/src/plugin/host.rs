@@ -71,20 +71,45 @@ impl PluginProvider {
     }
 
     fn check_resolved(&self, r: ResolvedIn) -> Result<Resolved> {
-        let invalid = |e: Error| self.error(PluginError::InvalidResult(Box::new(e)));
-        let mut out = Resolved::new();
-        for (key, BytesIn(value)) in r.data {
-            out.data.insert_new(key, value).map_err(invalid)?;
-        }
-        out.mounts = r.mounts;
-        out.origins = r.origins;
-        out.validate().map_err(invalid)?;
-        Ok(out)
+        resolved_from(r).map_err(|e| self.error(PluginError::InvalidResult(Box::new(e))))
     }
 
     fn wire_error(&self, e: WireError) -> Error {
         wire_error(&self.path, &self.name, e)
     }
+}
+
+/// A plugin's `resolve` answer as the host keeps it: keys, mounts and origins checked.
+fn resolved_from(r: ResolvedIn) -> Result<Resolved> {
+    let mut out = Resolved::new();
+    for (key, BytesIn(value)) in r.data {
+        out.data.insert_new(key, value)?;
+    }
+    out.mounts = r.mounts;
+    out.origins = r.origins;
+    out.validate()?;
+    Ok(out)
+}
+
+/// How the host decodes a plugin's answers, from bytes, for the fuzz targets in `fuzz/`: the
+/// `resolve` answer (checked as for a loaded plugin) and the `info` answer. Not an API.
+#[doc(hidden)]
+pub fn decode_answers_for_fuzzing(bytes: &[u8]) -> (Result<Resolved>, Result<ProviderInfo>) {
+    let path = Path::new("fuzz-input");
+    let bad = |during: &str, e: &serde_json::Error| {
+        PluginError::BadAnswer(json_problem(&format!("the answer of {during}"), e)).at(path)
+    };
+    let resolved = match serde_json::from_slice::<Response<ResolvedIn>>(bytes) {
+        Ok(Response::Ok(r)) => resolved_from(r),
+        Ok(Response::Err(e)) => Err(wire_error(path, "fuzz", e)),
+        Err(e) => Err(bad("resolve", &e)),
+    };
+    let info = match serde_json::from_slice::<Response<ProviderInfo>>(bytes) {
+        Ok(Response::Ok(i)) => Ok(i),
+        Ok(Response::Err(e)) => Err(wire_error(path, "fuzz", e)),
+        Err(e) => Err(bad("info", &e)),
+    };
+    (resolved, info)
 }
 
 fn wire_error(path: &Path, provider_name: &str, e: WireError) -> Error {

@@ -53,6 +53,8 @@ pub use discover::{DEFAULT_PLUGIN_DIR, PLUGIN_PATH_ENV, load_plugins, plugin_dir
 // `export_provider!` expands to calls of `$crate::plugin::__export::…`.
 #[doc(hidden)]
 pub use export as __export;
+#[doc(hidden)]
+pub use host::decode_answers_for_fuzzing;
 pub use host::{PluginProvider, load_plugin, open_plugin};
 
 use crate::error::Error;
