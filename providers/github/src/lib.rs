@@ -1,5 +1,6 @@
 //! GitHub: a token for `gh`, `git` over HTTPS and the GitHub SDKs, found as `gh` finds its own
-//! for the host it works with, `$GH_HOST` or else `github.com`.
+//! for the host it works with: `$GH_HOST`, else the one host of `hosts.yml` when it lists
+//! exactly one, else `github.com`.
 //!
 //! For `github.com` and GHE.com tenancies (`*.ghe.com`): `GH_TOKEN`, else `GITHUB_TOKEN`, else
 //! the `oauth_token` of the host in gh's `hosts.yml` (under `$GH_CONFIG_DIR`,
@@ -30,7 +31,7 @@ use std::time::Duration;
 use kt_secrets_core::shapes::{EnvShape, EnvVar, Shape, TokenFile, describe, first_found};
 use kt_secrets_core::{
     Error, Looked, Mount, Origin, Provider, ProviderInfo, ResolveContext, Resolved, Result,
-    SecretValue,
+    SecretValue, read_optional_string,
 };
 use serde::Deserialize;
 
@@ -138,7 +139,12 @@ impl Provider for GitHub {
     }
 
     async fn resolve(&self, ctx: &ResolveContext) -> Result<Resolved> {
-        let host = gh_host(ctx);
+        let hosts_path = HOSTS_YML.local_path(ctx);
+        let hosts = match read_optional_string(&hosts_path)? {
+            Some(text) => parse_hosts(&hosts_path, &zeroize::Zeroizing::new(text))?,
+            None => None,
+        };
+        let (host, host_origin) = gh_host(ctx, hosts.as_ref(), &hosts_path);
         let enterprise = is_enterprise(&host);
         let (shapes, targets) = if enterprise {
             (ENTERPRISE_SHAPES, ENTERPRISE_TARGETS)
@@ -164,7 +170,7 @@ impl Provider for GitHub {
             Err(e) => return Err(e),
         };
         if host != DEFAULT_HOST {
-            found.add(HOST_VAR, host, Origin::Env(HOST_VAR.to_owned()))?;
+            found.add(HOST_VAR, host, host_origin)?;
             found.mounts.push(Mount::env(HOST_VAR, HOST_VAR));
         }
         Ok(found)
@@ -255,12 +261,18 @@ async fn spawn(cmd: &mut tokio::process::Command) -> std::io::Result<tokio::proc
     }
 }
 
-/// The host gh works with: `$GH_HOST`, else github.com, normalized as gh normalizes it.
-fn gh_host(ctx: &ResolveContext) -> String {
-    ctx.env(HOST_VAR)
-        .map(str::trim)
-        .filter(|h| !h.is_empty())
-        .map_or_else(|| DEFAULT_HOST.to_owned(), normalize_host)
+/// The host gh works with, normalized as gh normalizes it, and where it came from. As go-gh's
+/// `auth.DefaultHost` (pkg/auth/auth.go, `defaultHost`) picks it: `$GH_HOST`; else, when
+/// `hosts.yml` lists exactly one host, that host (someone logged in only to their company's
+/// server works with it without setting `GH_HOST`); else github.com.
+fn gh_host(ctx: &ResolveContext, hosts: Option<&Hosts>, hosts_path: &Path) -> (String, Origin) {
+    if let Some(h) = ctx.env(HOST_VAR).map(str::trim).filter(|h| !h.is_empty()) {
+        return (normalize_host(h), Origin::Env(HOST_VAR.to_owned()));
+    }
+    match hosts.map(|h| h.keys().collect::<Vec<_>>()).as_deref() {
+        Some([only]) => (normalize_host(only), Origin::File(hosts_path.to_path_buf())),
+        _ => (DEFAULT_HOST.to_owned(), Origin::Literal),
+    }
 }
 
 /// gh's normalization: lowercase; any subdomain of github.com or github.localhost is that
@@ -298,21 +310,28 @@ struct HostEntry {
     oauth_token: Option<String>,
 }
 
+/// The hosts of a `hosts.yml`, by name as written.
+type Hosts = BTreeMap<String, Option<HostEntry>>;
+
+/// A `hosts.yml`; `None` when it is empty.
+fn parse_hosts(path: &Path, text: &str) -> Result<Option<Hosts>> {
+    serde_saphyr::from_str(text).map_err(|e| Error::Parse {
+        what: path.display().to_string(),
+        // The parser's messages may quote the text, which holds tokens: give the place only.
+        detail: match e.location() {
+            Some(l) => format!(
+                "not a gh hosts file (line {}, column {})",
+                l.line(),
+                l.column()
+            ),
+            None => "not a gh hosts file".to_owned(),
+        },
+    })
+}
+
 fn hosts_token(ctx: &ResolveContext, path: &Path, text: &str) -> Result<Option<SecretValue>> {
-    let hosts: Option<BTreeMap<String, Option<HostEntry>>> =
-        serde_saphyr::from_str(text).map_err(|e| Error::Parse {
-            what: path.display().to_string(),
-            // The parser's messages may quote the text, which holds tokens: give the place only.
-            detail: match e.location() {
-                Some(l) => format!(
-                    "not a gh hosts file (line {}, column {})",
-                    l.line(),
-                    l.column()
-                ),
-                None => "not a gh hosts file".to_owned(),
-            },
-        })?;
-    let host = gh_host(ctx);
+    let hosts = parse_hosts(path, text)?;
+    let (host, _) = gh_host(ctx, hosts.as_ref(), path);
     Ok(hosts
         .into_iter()
         .flatten()

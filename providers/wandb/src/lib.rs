@@ -1,14 +1,13 @@
-//! Weights & Biases: `WANDB_API_KEY`, else the password of the W&B host's machine entry in
-//! `$NETRC` or `~/.netrc` (the host of `WANDB_BASE_URL`, by default `api.wandb.ai`), which is
-//! where `wandb login` stores the key. The container gets env `WANDB_API_KEY`, and
-//! `WANDB_BASE_URL` when there is one: set in env, or the `base_url` that
+//! Weights & Biases: `WANDB_API_KEY`, else the password that `wandb` takes from the netrc
+//! (`$NETRC`, else `~/.netrc`, else `~/_netrc`), which is where `wandb login` stores the key:
+//! the entry of the W&B server's `host[:port]` (by default `api.wandb.ai`), else the netrc's
+//! `default` entry, as Python's `netrc.authenticators` answers. The container gets env
+//! `WANDB_API_KEY`, and `WANDB_BASE_URL` when there is one: set in env, or the `base_url` that
 //! `wandb login --host` keeps in `$WANDB_CONFIG_DIR/settings` or `~/.config/wandb/settings`,
 //! which `wandb` uses when the env var is unset and the pod does not get.
 //!
 //! Only that one password is taken: the netrc itself never leaves the laptop, so other
-//! machines' passwords stay there. For the same reason the `default` entry is not used, although
-//! `requests` (through which `wandb` reads the netrc) falls back to it: it is a catch-all that
-//! usually belongs to some other service.
+//! machines' passwords stay there.
 //!
 //! The netrc is parsed with `rust-netrc`, a port of Python's `netrc` module, so a file parses
 //! here as it does for `wandb`; a file it rejects is an error naming the file and line.
@@ -39,7 +38,20 @@ const SHAPES: &[Shape] = &[
         name: ".netrc",
         owns_dir: false,
         read: netrc_password,
-        what: "password of machine api.wandb.ai (or the host of the base URL)",
+        what: "password of machine api.wandb.ai (or the base URL's host[:port]), else of `default`",
+        targets: &["WANDB_API_KEY"],
+    }),
+    // wandb/sdk/lib/wbauth/wbnetrc.py, `_get_netrc_file_path`: `~/_netrc` is read when
+    // `$NETRC` is unset and `~/.netrc` does not exist.
+    Shape::TokenFile(TokenFile {
+        key: "WANDB_API_KEY",
+        file_env: &[],
+        dir_env: &[],
+        dir: "",
+        name: "_netrc",
+        owns_dir: false,
+        read: underscore_netrc_password,
+        what: "the same password (only without $NETRC and ~/.netrc)",
         targets: &["WANDB_API_KEY"],
     }),
 ];
@@ -81,19 +93,20 @@ impl Provider for Wandb {
     }
 }
 
-/// The password of the W&B host's `machine` entry; `None` when there is no such entry or it
-/// has no password. With a port in the base URL, `wandb login` writes the machine as
-/// `host:port` (older versions, and `requests`, use the bare host), so both are tried, in that
-/// order.
+/// The password of the W&B server's netrc entry, picked as `wandb` picks it
+/// (wandb/sdk/lib/wbauth/wbnetrc.py, `read_netrc_auth_with_source`): Python's
+/// `netrc.authenticators(netloc)`, where `netloc` is the base URL's `urlsplit(...).netloc`
+/// exactly as written (case and port kept), and the `default` entry when no machine has that
+/// name. `None` when neither is there, or the entry has no password.
 fn netrc_password(ctx: &ResolveContext, path: &Path, text: &str) -> Result<Option<SecretValue>> {
-    let machines = match base_url(ctx)? {
-        Some((url, origin)) => url_machines(&url).ok_or_else(|| Error::Provider {
+    let machine = match base_url(ctx)? {
+        Some((url, origin)) => netloc(&url).ok_or_else(|| Error::Provider {
             provider: NAME.to_owned(),
             message: format!(
                 "the base URL of {origin} is not a URL with a host (scheme://host[:port]/…)"
             ),
         })?,
-        None => vec![DEFAULT_HOST.to_owned()],
+        None => DEFAULT_HOST.to_owned(),
     };
     if let Some(line) = unterminated_quote(text) {
         return Err(Error::Parse {
@@ -110,17 +123,28 @@ fn netrc_password(ctx: &ResolveContext, path: &Path, text: &str) -> Result<Optio
             None => "not a valid netrc file".to_owned(),
         },
     })?;
-    // `default` is where the parser keeps the catch-all entry; it is deliberately not used.
-    let entry = machines.iter().find_map(|m| {
-        netrc
-            .hosts
-            .iter()
-            .find(|(machine, _)| *machine != "default" && machine.eq_ignore_ascii_case(m))
-    });
+    // As in Python's netrc, a name given twice keeps its last entry.
+    let entry = netrc
+        .hosts
+        .get(&machine)
+        .or_else(|| netrc.hosts.get("default"));
     Ok(entry
-        .map(|(_, auth)| auth.password.as_str())
+        .map(|auth| auth.password.as_str())
         .filter(|p| !p.is_empty())
         .map(SecretValue::from))
+}
+
+/// [`netrc_password`] of `~/_netrc`, which `wandb` reads only in place of a missing `~/.netrc`.
+fn underscore_netrc_password(
+    ctx: &ResolveContext,
+    path: &Path,
+    text: &str,
+) -> Result<Option<SecretValue>> {
+    let dot_netrc = ctx.home().join(".netrc");
+    if ctx.env_nonempty("NETRC").is_some() || dot_netrc.exists() {
+        return Ok(None);
+    }
+    netrc_password(ctx, path, text)
 }
 
 /// The W&B server the laptop's `wandb` talks to: `WANDB_BASE_URL`, else the `base_url` of the
@@ -211,28 +235,19 @@ fn error_line(msg: &str) -> Option<u32> {
     tail.strip_suffix(')')?.parse().ok()
 }
 
-/// The netrc machine names of an `http(s)://[user@]host[:port]/…` URL, lowercased: `host:port`
-/// when there is a port, then the host alone (without brackets for IPv6).
-fn url_machines(url: &str) -> Option<Vec<String>> {
+/// The `netloc` of `scheme://netloc/path?query#fragment` as Python's `urllib.parse.urlsplit`
+/// cuts it: everything up to the first `/`, `?` or `#`, untouched. A URL parser that
+/// normalizes (lowercases the host, drops a default port) would name another netrc machine
+/// than `wandb` looks up. `None` without `://` or with nothing after it.
+fn netloc(url: &str) -> Option<String> {
     let (_, rest) = url.split_once("://")?;
-    let authority = rest.split(['/', '?', '#']).next()?;
-    let hostport = authority
-        .rsplit_once('@')
-        .map_or(authority, |(_, h)| h)
-        .to_ascii_lowercase();
-    let host = match hostport.strip_prefix('[') {
-        Some(v6) => v6.split_once(']')?.0,
-        None => hostport.split(':').next()?,
-    };
-    if host.is_empty() {
-        return None;
-    }
-    let host = host.to_owned();
-    Some(if hostport.contains(':') && !hostport.ends_with(']') {
-        vec![hostport.clone(), host]
-    } else {
-        vec![host]
-    })
+    let netloc = rest.split(['/', '?', '#']).next()?;
+    let host = netloc.rsplit_once('@').map_or(netloc, |(_, h)| h);
+    let host = host.strip_prefix('[').map_or_else(
+        || host.split(':').next().unwrap_or_default(),
+        |v6| v6.split(']').next().unwrap_or_default(),
+    );
+    (!host.is_empty()).then(|| netloc.to_owned())
 }
 
 kt_secrets_core::register_provider!(PROVIDER);
@@ -242,28 +257,23 @@ mod tests {
     use super::*;
 
     #[test]
-    fn machines_of_base_urls() {
-        for (url, machines) in [
-            ("https://api.wandb.ai", Some(&["api.wandb.ai"][..])),
+    fn netlocs_of_base_urls_as_urlsplit_cuts_them() {
+        for (url, want) in [
+            ("https://api.wandb.ai", Some("api.wandb.ai")),
             (
                 "https://W.Example.com:8443/x?y#z",
-                Some(&["w.example.com:8443", "w.example.com"][..]),
+                Some("W.Example.com:8443"),
             ),
-            ("http://me:pw@w.example.com/", Some(&["w.example.com"][..])),
-            ("http://[::1]:8080/", Some(&["[::1]:8080", "::1"][..])),
-            ("http://[::1]/", Some(&["::1"][..])),
+            ("https://w.example.com:443", Some("w.example.com:443")),
+            ("http://me:pw@w.example.com/", Some("me:pw@w.example.com")),
+            ("http://[::1]:8080/", Some("[::1]:8080")),
+            ("http://h?q", Some("h")),
             ("w.example.com", None),
             ("https://", None),
             ("https://:80/", None),
+            ("https://u@/", None),
         ] {
-            let got = url_machines(url);
-            assert_eq!(
-                got.as_deref(),
-                machines
-                    .map(|m| m.iter().map(|s| s.to_string()).collect::<Vec<_>>())
-                    .as_deref(),
-                "{url}"
-            );
+            assert_eq!(netloc(url).as_deref(), want, "{url}");
         }
     }
 

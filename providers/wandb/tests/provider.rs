@@ -83,12 +83,12 @@ async fn the_base_url_host_picks_the_entry_and_goes_to_the_pod() {
         .render();
     let home = FixtureHome::new()
         .file(".netrc", text)
-        .env("WANDB_BASE_URL", "https://WandB.corp.example:8443/");
+        .env("WANDB_BASE_URL", "https://wandb.corp.example/");
     let r = resolve(&home).await.unwrap();
     assert_eq!(key(&r), "onprem-key");
     assert_eq!(
         r.data.get("WANDB_BASE_URL").unwrap().expose(),
-        b"https://WandB.corp.example:8443/"
+        b"https://wandb.corp.example/"
     );
     assert_eq!(
         r.mounts,
@@ -121,11 +121,24 @@ async fn a_base_url_with_a_port_finds_the_host_port_entry_wandb_login_writes() {
     assert_eq!(key(&r), "local-server-key");
     no_other_passwords(&r);
 
-    // Older `wandb login` wrote the host without the port: still found.
-    let home = FixtureHome::new()
-        .file(".netrc", netrc_with("wandb.corp.example", "bare-host-key"))
-        .env("WANDB_BASE_URL", "https://wandb.corp.example:8443");
-    assert_eq!(key(&resolve(&home).await.unwrap()), "bare-host-key");
+    // wandb looks the netloc up as written (wandb/sdk/lib/wbauth/wbnetrc.py): neither the host
+    // without its port nor another spelling of it stands in; the catch-all `default` does.
+    for url in [
+        "https://wandb.corp.example:8443",
+        "https://WandB.corp.example",
+    ] {
+        let home = FixtureHome::new()
+            .file(
+                ".netrc",
+                netrc_with("wandb.corp.example", "other-bare-host-key"),
+            )
+            .env("WANDB_BASE_URL", url);
+        assert_eq!(
+            key(&resolve(&home).await.unwrap()),
+            "other-default-pw",
+            "{url}"
+        );
+    }
 }
 
 #[tokio::test]
@@ -172,23 +185,67 @@ async fn the_base_url_wandb_login_host_keeps_in_its_settings_picks_the_key_and_g
 }
 
 #[tokio::test]
-async fn neither_default_nor_other_hosts_stand_in_for_the_wandb_host() {
-    for home in [
-        FixtureHome::new().file(".netrc", netrc_with("wandb.other.example", "x")),
-        FixtureHome::new()
-            .file(".netrc", netrc_with("api.wandb.ai", "cloud-key"))
-            .env("WANDB_BASE_URL", "https://wandb.corp.example"),
-        FixtureHome::new().file(
-            ".netrc",
-            Netrc::new()
-                .default_entry("anonymous", "other-default-pw")
-                .render(),
-        ),
-    ] {
-        let e = resolve(&home).await.unwrap_err();
-        assert!(matches!(e, Error::NothingFound { .. }), "{e}");
-        assert!(!e.to_string().contains("other-"), "{e}");
-    }
+async fn other_hosts_never_stand_in_for_the_wandb_host_the_default_entry_does() {
+    // Python's netrc.authenticators, which wandb asks: the machine, else `default`.
+    let other_hosts = Netrc::new()
+        .machine("wandb.other.example", "user", "other-pw")
+        .machine("api.wandb.ai.evil.example", "user", "other-lookalike-pw")
+        .render();
+    let e = resolve(&FixtureHome::new().file(".netrc", &other_hosts))
+        .await
+        .unwrap_err();
+    assert!(matches!(e, Error::NothingFound { .. }), "{e}");
+    assert!(!e.to_string().contains("other-"), "{e}");
+
+    let with_default = format!("{other_hosts}default login anonymous password default-key\n");
+    let r = resolve(&FixtureHome::new().file(".netrc", &with_default))
+        .await
+        .unwrap();
+    assert_eq!(key(&r), "default-key");
+    no_other_passwords(&r);
+}
+
+#[tokio::test]
+async fn a_machine_given_twice_keeps_its_last_entry_as_python_does() {
+    let text = Netrc::new()
+        .machine("api.wandb.ai", "user", "other-old-key")
+        .machine("api.wandb.ai", "user", "new-key")
+        .render();
+    let r = resolve(&FixtureHome::new().file(".netrc", text))
+        .await
+        .unwrap();
+    assert_eq!(key(&r), "new-key");
+}
+
+#[tokio::test]
+async fn underscore_netrc_only_in_place_of_a_missing_dot_netrc() {
+    let under = Netrc::new()
+        .machine("api.wandb.ai", "u", "under-key")
+        .render();
+    let home = FixtureHome::new().file("_netrc", &under);
+    let r = resolve(&home).await.unwrap();
+    assert_eq!(key(&r), "under-key");
+    assert_eq!(
+        r.origins["WANDB_API_KEY"],
+        Origin::File(home.path("_netrc"))
+    );
+
+    // A ~/.netrc without the entry, or $NETRC, hides ~/_netrc from wandb.
+    let home = FixtureHome::new().file("_netrc", &under).file(
+        ".netrc",
+        Netrc::new().machine("x.example", "u", "other-x").render(),
+    );
+    assert!(matches!(
+        resolve(&home).await,
+        Err(Error::NothingFound { .. })
+    ));
+    let home = FixtureHome::new()
+        .file("_netrc", &under)
+        .env_path("NETRC", "missing-netrc");
+    assert!(matches!(
+        resolve(&home).await,
+        Err(Error::NothingFound { .. })
+    ));
 }
 
 #[tokio::test]
@@ -300,7 +357,8 @@ fn listed_with_sources_and_targets() {
         info.sources,
         [
             "env WANDB_API_KEY",
-            "password of machine api.wandb.ai (or the host of the base URL) in file $NETRC | ~/.netrc",
+            "password of machine api.wandb.ai (or the base URL's host[:port]), else of `default` in file $NETRC | ~/.netrc",
+            "the same password (only without $NETRC and ~/.netrc) in file ~/_netrc",
             "env WANDB_BASE_URL (optional)",
             "base_url in file $WANDB_CONFIG_DIR/settings | ~/.config/wandb/settings",
         ]
