@@ -498,3 +498,49 @@ fn listed_with_sources_targets_and_its_directory() {
     );
     assert_eq!(info.default_dirs, [".config/gh"]);
 }
+
+#[tokio::test]
+async fn with_one_host_in_hosts_yml_and_no_gh_host_that_host_is_the_default() {
+    // go-gh auth.DefaultHost: a hosts.yml listing only an Enterprise Server host makes it gh's
+    // host, so GH_TOKEN (a github.com token) is not taken and the pod is told the host.
+    let home = with_fake_gh(FixtureHome::new(), PRINTS_TOKEN)
+        .env("GH_TOKEN", "gh_env")
+        .file(
+            HOSTS,
+            GhHosts::new()
+                .host("GHE.example.com", "octo", Some("gho_enterprise"))
+                .render(),
+        );
+    let r = resolve(&home).await.unwrap();
+    assert_eq!(token(&r), "gho_enterprise");
+    assert_eq!(
+        r.data.get("GH_HOST").unwrap().expose_str(),
+        Some("ghe.example.com")
+    );
+    assert_eq!(r.origins["GH_HOST"], Origin::File(home.path(HOSTS)));
+    no_github_com_token(&r);
+
+    // GH_HOST still wins; with two hosts, github.com is the default again.
+    let r = resolve(&home.env("GH_HOST", "github.com")).await.unwrap();
+    assert_eq!(token(&r), "gh_env");
+    only_gh_token(&r);
+    let two = FixtureHome::new().file(
+        HOSTS,
+        GhHosts::new()
+            .host("ghe.example.com", "octo", Some("gho_enterprise"))
+            .host("github.com", "monalisa", Some("gho_active"))
+            .render(),
+    );
+    let r = resolve(&two).await.unwrap();
+    assert_eq!(token(&r), "gho_active");
+    only_gh_token(&r);
+
+    // One github.com host: nothing changes.
+    let one = FixtureHome::new().file(
+        HOSTS,
+        GhHosts::new()
+            .host("github.com", "monalisa", Some("gho_active"))
+            .render(),
+    );
+    only_gh_token(&resolve(&one).await.unwrap());
+}
