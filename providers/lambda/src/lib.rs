@@ -1,14 +1,14 @@
-//! Lambda Cloud: `LAMBDA_API_KEY`, else `api_key = …` in `~/.lambda_cloud/lambda_keys`.
-//!
-//! The pod gets the key both ways whichever the laptop had, because Lambda's tools read the
-//! key file and scripts read the env var. The file is rewritten to hold only `api_key`.
+//! Lambda Cloud: `LAMBDA_API_KEY`, and `api_key = …` in `~/.lambda_cloud/lambda_keys`, the
+//! key file that SkyPilot (the tool that reads it) and Lambda's docs use. Scripts read the env
+//! var; SkyPilot reads the file. The pod gets each as the laptop has it, so each reader finds
+//! the same key there as here; when the laptop has only one, the pod gets that key both ways.
+//! The file is rewritten to hold only `api_key`.
 
-use ini::{Ini, ParseOption};
 use kt_secrets_core::shapes::{
     EnvShape, EnvVar, FileShape, FileSpec, Shape, describe, first_found,
 };
 use kt_secrets_core::{
-    Error, Origin, Provider, ProviderInfo, ResolveContext, Resolved, Result, SecretValue,
+    Error, Looked, Origin, Provider, ProviderInfo, ResolveContext, Resolved, Result, SecretValue,
 };
 
 const NAME: &str = "lambda";
@@ -51,47 +51,79 @@ impl Provider for Lambda {
     }
 
     async fn resolve(&self, ctx: &ResolveContext) -> Result<Resolved> {
-        let found = first_found(NAME, ctx, SHAPES)?;
-        let (key, origin) = match found.data.get(ENV) {
-            Some(v) => (v.clone(), found.origins[ENV].clone()),
-            None => {
+        let file = match first_found(NAME, ctx, &SHAPES[1..]) {
+            Ok(found) => {
                 let origin = found.origins[FILE_KEY].clone();
                 let bytes = found.data.get(FILE_KEY).map(SecretValue::expose);
-                (api_key(&origin, bytes.unwrap_or_default())?, origin)
+                Some((api_key(&origin, bytes.unwrap_or_default())?, origin))
+            }
+            Err(e) if e.is_nothing_found() => None,
+            Err(e) => return Err(e),
+        };
+        // A directory the user named is all that is read.
+        let env = ctx
+            .env_nonempty(ENV)
+            .filter(|_| ctx.path().is_none())
+            .map(|v| (SecretValue::from(v), Origin::Env(ENV.to_owned())));
+        let (env, file) = match (env, file) {
+            (Some(env), Some(file)) => (env, file),
+            (Some(one), None) | (None, Some(one)) => (one.clone(), one),
+            (None, None) => {
+                let mut looked = Looked::new();
+                if ctx.path().is_none() {
+                    looked.env(ENV);
+                }
+                if let Shape::Files(f) = &SHAPES[1] {
+                    looked.file(&f.local_dir(ctx).join(FILE_KEY));
+                }
+                return Err(looked.into_error(NAME));
             }
         };
-        let mut file = b"api_key = ".to_vec();
-        file.extend_from_slice(key.expose());
-        file.push(b'\n');
+        let mut text = b"api_key = ".to_vec();
+        text.extend_from_slice(file.0.expose());
+        text.push(b'\n');
         let mut r = Resolved::new();
-        r.add_env(ENV, key, origin.clone())?;
-        r.add_file(FILE_KEY, file, origin, FILE_TARGET, 0o600)?;
+        r.add_env(ENV, env.0, env.1)?;
+        r.add_file(FILE_KEY, text, file.1, FILE_TARGET, 0o600)?;
         Ok(r)
     }
 }
 
-/// The `api_key` of a `lambda_keys` file.
+/// The `api_key` of a `lambda_keys` file, read as SkyPilot reads it
+/// (sky/provision/lambda_cloud/lambda_utils.py, `LambdaCloudClient.__init__`): each line that
+/// holds ` = `, stripped, is cut at ` = ` into a name and the text up to the next ` = `; a name
+/// given again replaces the earlier value, so the last `api_key` line wins. `api_key=x`
+/// without the spaces, or a commented-out `# api_key = x`, is not the key.
 fn api_key(origin: &Origin, bytes: &[u8]) -> Result<SecretValue> {
     let err = |detail: &str| Error::Parse {
         what: origin.to_string(),
         detail: detail.to_owned(),
     };
     let text = std::str::from_utf8(bytes).map_err(|_| err("not valid UTF-8"))?;
-    let opt = ParseOption {
-        enabled_quote: false,
-        enabled_escape: false,
-        ..ParseOption::default()
-    };
-    let ini = Ini::load_from_str_opt(text, opt).map_err(|e| {
-        err(&kt_secrets_core::parse_errors::ini_detail(
-            e.line, e.col, &e.msg,
-        ))
-    })?;
-    ini.general_section()
-        .get("api_key")
-        .filter(|k| !k.is_empty())
+    // Python's text mode ends lines at \n, \r\n and \r alike.
+    let lines = text
+        .lines()
+        .enumerate()
+        .flat_map(|(n, l)| l.split('\r').map(move |l| (n, l)));
+    let mut key = None;
+    for (n, line) in lines {
+        if !line.contains(" = ") {
+            continue;
+        }
+        let mut parts = line.trim().split(" = ");
+        let name = parts.next().unwrap_or_default();
+        if name != "api_key" {
+            continue;
+        }
+        // `api_key = ` with nothing after it: SkyPilot fails on it, so nothing is shipped.
+        match parts.next() {
+            Some(v) => key = Some(v),
+            None => return Err(err(&format!("api_key without a value (line {})", n + 1))),
+        }
+    }
+    key.filter(|k| !k.is_empty())
         .map(SecretValue::from)
-        .ok_or_else(|| err("no api_key"))
+        .ok_or_else(|| err("no `api_key = …` line"))
 }
 
 kt_secrets_core::register_provider!(PROVIDER);

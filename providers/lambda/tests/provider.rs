@@ -25,18 +25,50 @@ fn both_mounts() -> Vec<Mount> {
 }
 
 #[tokio::test]
-async fn env_var_wins_over_the_key_file_and_the_pod_gets_both_forms() {
+async fn env_var_and_key_file_each_travel_as_they_are() {
+    // Scripts read the env var, SkyPilot the file: each finds in the pod what it finds here.
     let home = FixtureHome::new()
         .env("LAMBDA_API_KEY", "secret_env")
         .file(KEYS, lambda_keys("secret_file"));
     let r = resolve(&home).await.unwrap();
     assert_eq!(value(&r, "LAMBDA_API_KEY"), "secret_env");
-    assert_eq!(value(&r, "lambda_keys"), "api_key = secret_env\n");
+    assert_eq!(value(&r, "lambda_keys"), "api_key = secret_file\n");
     assert_eq!(r.mounts, both_mounts());
+    assert_eq!(r.origins["lambda_keys"], Origin::File(home.path(KEYS)));
+
+    // With the env var alone, the pod gets its key both ways.
+    let home = FixtureHome::new().env("LAMBDA_API_KEY", "secret_env");
+    let r = resolve(&home).await.unwrap();
+    assert_eq!(value(&r, "lambda_keys"), "api_key = secret_env\n");
     assert_eq!(
         r.origins["lambda_keys"],
         Origin::Env("LAMBDA_API_KEY".into())
     );
+}
+
+#[tokio::test]
+async fn the_last_api_key_line_wins_and_only_spaced_lines_count_as_skypilot_reads_them() {
+    for (text, want) in [
+        ("api_key = old\napi_key = new\n", "new"),
+        ("api_key = first\r\napi_key = second\r\n", "second"),
+        ("api_key = a\rapi_key = b\r", "b"),
+        (
+            "api_key = good\napi_key=unspaced\n# api_key = commented\n",
+            "good",
+        ),
+        ("  api_key = padded  \n", "padded"),
+        ("api_key = cut = here\n", "cut"),
+    ] {
+        let home = FixtureHome::new().file(KEYS, text);
+        let r = resolve(&home).await.unwrap();
+        assert_eq!(value(&r, "LAMBDA_API_KEY"), want, "{text:?}");
+        assert_eq!(value(&r, "lambda_keys"), format!("api_key = {want}\n"));
+    }
+    for text in ["api_key=unspaced\n", "api_key = \n", "API_KEY = x\n"] {
+        let home = FixtureHome::new().file(KEYS, text);
+        let e = resolve(&home).await.unwrap_err();
+        assert!(matches!(e, Error::Parse { .. }), "{text:?}: {e}");
+    }
 }
 
 #[tokio::test]
@@ -76,7 +108,7 @@ async fn key_file_without_api_key_is_an_error_naming_it() {
 
 #[tokio::test]
 async fn unparsable_key_file_is_an_error_without_its_text() {
-    let home = FixtureHome::new().file(KEYS, "[unclosed\napi_key = canary-lambda-broken");
+    let home = FixtureHome::new().file(KEYS, b"api_key = canary-lambda-broken\xff\n");
     let msg = resolve(&home).await.unwrap_err().to_string();
     assert!(
         msg.contains(&home.path(KEYS).display().to_string()),

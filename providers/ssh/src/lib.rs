@@ -1,10 +1,15 @@
-//! SSH: the default identities under `~/.ssh` (those present, at least one private key),
-//! each mounted as its own file so the image's `~/.ssh` (`known_hosts`, `config`) stays
-//! visible. Private keys get 0400, public keys 0644, as OpenSSH expects.
+//! SSH: the identities `ssh` tries by default under `~/.ssh` (those present, at least one
+//! private key), each mounted as its own file so the image's `~/.ssh` (`known_hosts`,
+//! `config`) stays visible. Private keys get 0400; public keys and certificates 0644.
+//!
+//! The list is OpenSSH's (readconf.c, `fill_default_options`, which adds `_PATH_SSH_CLIENT_ID_*`
+//! of pathnames.h): `id_rsa`, `id_ecdsa`, `id_ecdsa_sk`, `id_ed25519`, `id_ed25519_sk`. Each
+//! key's certificate `<key>-cert.pub` travels with it: `ssh` loads it beside the key
+//! (ssh.c, `load_public_identity_files`), and a server that trusts the CA accepts only that.
 
 use kt_secrets_core::shapes::{Declared, FileShape, FileSpec, Shape};
 
-const fn key(name: &'static str, target: &'static str, private: bool) -> FileSpec {
+const fn file(name: &'static str, target: &'static str, private: bool) -> FileSpec {
     FileSpec {
         name,
         key: name,
@@ -15,20 +20,36 @@ const fn key(name: &'static str, target: &'static str, private: bool) -> FileSpe
     }
 }
 
+/// Each key, its public key and its certificate.
+const FILES: &[FileSpec] = &[
+    file("id_rsa", "~/.ssh/id_rsa", true),
+    file("id_rsa.pub", "~/.ssh/id_rsa.pub", false),
+    file("id_rsa-cert.pub", "~/.ssh/id_rsa-cert.pub", false),
+    file("id_ecdsa", "~/.ssh/id_ecdsa", true),
+    file("id_ecdsa.pub", "~/.ssh/id_ecdsa.pub", false),
+    file("id_ecdsa-cert.pub", "~/.ssh/id_ecdsa-cert.pub", false),
+    file("id_ecdsa_sk", "~/.ssh/id_ecdsa_sk", true),
+    file("id_ecdsa_sk.pub", "~/.ssh/id_ecdsa_sk.pub", false),
+    file("id_ecdsa_sk-cert.pub", "~/.ssh/id_ecdsa_sk-cert.pub", false),
+    file("id_ed25519", "~/.ssh/id_ed25519", true),
+    file("id_ed25519.pub", "~/.ssh/id_ed25519.pub", false),
+    file("id_ed25519-cert.pub", "~/.ssh/id_ed25519-cert.pub", false),
+    file("id_ed25519_sk", "~/.ssh/id_ed25519_sk", true),
+    file("id_ed25519_sk.pub", "~/.ssh/id_ed25519_sk.pub", false),
+    file(
+        "id_ed25519_sk-cert.pub",
+        "~/.ssh/id_ed25519_sk-cert.pub",
+        false,
+    ),
+];
+
 pub const PROVIDER: Declared = Declared {
     name: "ssh",
-    description: "SSH identities id_rsa, id_ecdsa, id_ed25519 and their public keys",
+    description: "SSH identities (id_rsa, id_ecdsa, id_ecdsa_sk, id_ed25519, id_ed25519_sk) with their public keys and certificates",
     shapes: &[Shape::Files(FileShape {
         dir: ".ssh",
         dir_env: &[],
-        files: &[
-            key("id_rsa", "~/.ssh/id_rsa", true),
-            key("id_rsa.pub", "~/.ssh/id_rsa.pub", false),
-            key("id_ecdsa", "~/.ssh/id_ecdsa", true),
-            key("id_ecdsa.pub", "~/.ssh/id_ecdsa.pub", false),
-            key("id_ed25519", "~/.ssh/id_ed25519", true),
-            key("id_ed25519.pub", "~/.ssh/id_ed25519.pub", false),
-        ],
+        files: FILES,
         path_envs: &[],
     })],
 };

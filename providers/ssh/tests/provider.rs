@@ -141,7 +141,9 @@ fn listed_with_sources_targets_and_its_directory() {
     assert_eq!(
         info.sources,
         [
-            "files id_rsa, id_rsa.pub, id_ecdsa, id_ecdsa.pub, id_ed25519, id_ed25519.pub under ~/.ssh"
+            "files id_rsa, id_rsa.pub, id_rsa-cert.pub, id_ecdsa, id_ecdsa.pub, id_ecdsa-cert.pub, \
+             id_ecdsa_sk, id_ecdsa_sk.pub, id_ecdsa_sk-cert.pub, id_ed25519, id_ed25519.pub, \
+             id_ed25519-cert.pub, id_ed25519_sk, id_ed25519_sk.pub, id_ed25519_sk-cert.pub under ~/.ssh"
         ]
     );
     assert!(
@@ -151,6 +153,14 @@ fn listed_with_sources_targets_and_its_directory() {
     assert!(
         info.targets
             .contains(&"file ~/.ssh/id_ed25519.pub (0644)".to_owned())
+    );
+    assert!(
+        info.targets
+            .contains(&"file ~/.ssh/id_ed25519-cert.pub (0644)".to_owned())
+    );
+    assert!(
+        info.targets
+            .contains(&"file ~/.ssh/id_ed25519_sk (0400)".to_owned())
     );
     assert_eq!(info.default_dirs, [".ssh"]);
 }
