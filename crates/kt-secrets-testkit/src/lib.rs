@@ -11,6 +11,7 @@ pub mod formats;
 #[cfg(feature = "oracle")]
 pub mod oracle;
 pub mod plugins;
+pub mod sdk_oracle;
 pub mod special;
 
 pub use fixture::FixtureHome;

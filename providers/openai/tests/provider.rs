@@ -9,7 +9,13 @@ async fn behaves_as_described() {
     EnvProvider::new(&PROVIDER)
         .sources(&["OPENAI_API_KEY"])
         .targets(&["OPENAI_API_KEY"])
-        .optional(&["OPENAI_ORG_ID", "OPENAI_PROJECT_ID", "OPENAI_BASE_URL"])
+        .optional(&[
+            "OPENAI_ORG_ID",
+            "OPENAI_PROJECT_ID",
+            "OPENAI_BASE_URL",
+            "OPENAI_ADMIN_KEY",
+            "OPENAI_WEBHOOK_SECRET",
+        ])
         .run()
         .await;
 }
