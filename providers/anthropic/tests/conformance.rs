@@ -18,7 +18,7 @@ async fn anthropic_conforms() {
                 .env("ANTHROPIC_BASE_URL", "http://127.0.0.1:9/")
                 .canary("canary-anthropic-key-2"),
         )
-        .looks_at(&["env ANTHROPIC_API_KEY"])
+        .looks_at(&["env ANTHROPIC_API_KEY", "env ANTHROPIC_AUTH_TOKEN"])
         .run()
         .await;
 }
