@@ -29,12 +29,16 @@ pub struct Oracle {
     /// Env vars of this process passed through as they are (a proxy address, say).
     pass: BTreeMap<String, String>,
     as_nobody: bool,
+    offline: bool,
 }
 
 impl Oracle {
-    /// `python -c code` with the oracle venv's python.
+    /// `python -c code` with the oracle venv's python, without network where this process
+    /// may make a network namespace (as root): an SDK that would call home fails instead.
     pub fn python(code: &str) -> Self {
-        Oracle::command(&[python().display().to_string().as_str(), "-c", code])
+        let mut o = Oracle::command(&[python().display().to_string().as_str(), "-c", code]);
+        o.offline = true;
+        o
     }
 
     /// A command found on `PATH` (or an absolute path).
@@ -43,6 +47,7 @@ impl Oracle {
             argv: argv.iter().map(|s| s.to_string()).collect(),
             pass: BTreeMap::new(),
             as_nobody: false,
+            offline: false,
         }
     }
 
@@ -74,6 +79,10 @@ impl Oracle {
                 "--".to_owned(),
             ]);
             c.args(&self.argv);
+            c
+        } else if self.offline && can_unshare_net() {
+            let mut c = Command::new("unshare");
+            c.args(["--net", "--"]).args(&self.argv);
             c
         } else {
             let mut c = Command::new(&self.argv[0]);
@@ -259,6 +268,19 @@ pub fn need(tool: &str, install: &str) -> PathBuf {
         .map(|d| d.join(tool))
         .find(|p| p.is_file())
         .unwrap_or_else(|| panic!("{tool} is needed for this oracle test: {install}"))
+}
+
+/// Whether `unshare --net` works here (it needs root or user namespaces).
+fn can_unshare_net() -> bool {
+    static OK: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *OK.get_or_init(|| {
+        Command::new("unshare")
+            .args(["--net", "--", "true"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    })
 }
 
 fn chown_tree(root: &Path) {
