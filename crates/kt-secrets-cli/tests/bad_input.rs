@@ -498,7 +498,7 @@ fn cases() -> Vec<Case> {
         case(
             "lambda keys: no api_key",
             1,
-            "{home}/.lambda_cloud/lambda_keys: line 2, column 1: expected '='",
+            "{home}/.lambda_cloud/lambda_keys: no `api_key = …` line",
             |h| {
                 w(h, ".lambda_cloud/lambda_keys", c("CANARY\n"));
                 Input::new(&["render", "--secret", "lambda", "--dry-run"])
