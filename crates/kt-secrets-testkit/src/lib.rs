@@ -11,7 +11,6 @@ pub mod formats;
 #[cfg(feature = "oracle")]
 pub mod oracle;
 pub mod plugins;
-pub mod sdk_oracle;
 pub mod special;
 
 pub use fixture::FixtureHome;

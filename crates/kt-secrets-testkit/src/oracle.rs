@@ -319,6 +319,26 @@ impl Oracle {
     }
 }
 
+/// Fails unless the laptop's and the pod's answers are equal, naming the fields that differ
+/// (never their values, which are credentials).
+#[track_caller]
+pub fn assert_same(laptop: &serde_json::Value, pod: &serde_json::Value) {
+    if laptop == pod {
+        return;
+    }
+    let (Some(l), Some(p)) = (laptop.as_object(), pod.as_object()) else {
+        panic!("the oracle's answers in the pod and on the laptop differ");
+    };
+    let mut differ: Vec<&str> = l
+        .keys()
+        .chain(p.keys())
+        .filter(|k| l.get(*k) != p.get(*k))
+        .map(String::as_str)
+        .collect();
+    differ.dedup();
+    panic!("in the pod the SDK sees other {differ:?} than on the laptop");
+}
+
 /// What one run of an oracle printed.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Observed {

@@ -3,25 +3,30 @@
 //! carry the same API key, auth token and base URL both times.
 
 use kt_provider_anthropic::PROVIDER;
+use std::sync::LazyLock;
+
 use kt_secrets_testkit::FixtureHome;
-use kt_secrets_testkit::sdk_oracle::{Oracle, assert_same, laptop_and_pod};
+use kt_secrets_testkit::oracle::{Oracle, assert_same};
 
 /// What `anthropic.Anthropic()` configures from the environment (anthropic/_client.py,
 /// `Anthropic.__init__`).
-const CLIENT: &str = "import json, anthropic\n\
+const CLIENT: &str = "import anthropic\n\
 c = anthropic.Anthropic()\n\
-print(json.dumps({'api_key': c.api_key, 'auth_token': c.auth_token, 'base_url': str(c.base_url)}))";
+out({'api_key': c.api_key, 'auth_token': c.auth_token, 'base_url': str(c.base_url)})";
+
+static ORACLE: LazyLock<Oracle> =
+    LazyLock::new(|| Oracle::python(env!("CARGO_TARGET_TMPDIR"), &["anthropic"], CLIENT));
 
 async fn same_client(home: FixtureHome, field: &str, value: &str, unused: &[&str]) {
-    let both = laptop_and_pod(&PROVIDER, &home, &Oracle::python(CLIENT)).await;
-    let (laptop, pod) = (both.laptop.json(), both.pod.json());
+    let laptop = ORACLE.on_laptop(&home).json();
+    let pod = ORACLE.in_pod(&home, &PROVIDER).await;
     assert!(
         laptop[field] == value,
         "the laptop's client has another {field}"
     );
-    assert_same(&laptop, &pod);
+    assert_same(&laptop, &pod.observed.json());
     for v in unused {
-        both.pod_lacks("a value the laptop's client does not use", v);
+        pod.assert_not_carried(v, "the laptop's client does not use it");
     }
 }
 

@@ -4,26 +4,31 @@
 
 use kt_provider_cohere::PROVIDER;
 use kt_secrets_core::Provider;
+use std::sync::LazyLock;
+
 use kt_secrets_testkit::FixtureHome;
-use kt_secrets_testkit::sdk_oracle::{Oracle, assert_same, laptop, laptop_and_pod};
+use kt_secrets_testkit::oracle::{Oracle, assert_same};
 
 /// The key and base URL of `cohere.ClientV2()` (cohere/client.py, `ClientV2.__init__`; the
 /// key is kept in its client wrapper).
-const CLIENT: &str = "import json, cohere\n\
+const CLIENT: &str = "import cohere\n\
 c = cohere.ClientV2()\n\
 w = c._client_wrapper\n\
-print(json.dumps({'api_key': w._token if isinstance(w._token, str) else w._token(), 'base_url': w.get_base_url()}))";
+out({'api_key': w._token if isinstance(w._token, str) else w._token(), 'base_url': w.get_base_url()})";
+
+static ORACLE: LazyLock<Oracle> =
+    LazyLock::new(|| Oracle::python(env!("CARGO_TARGET_TMPDIR"), &["cohere"], CLIENT));
 
 async fn same_client(home: FixtureHome, key: &str, unused: &[&str]) {
-    let both = laptop_and_pod(&PROVIDER, &home, &Oracle::python(CLIENT)).await;
-    let (laptop, pod) = (both.laptop.json(), both.pod.json());
+    let laptop = ORACLE.on_laptop(&home).json();
+    let pod = ORACLE.in_pod(&home, &PROVIDER).await;
     assert!(
         laptop["api_key"] == key,
         "the laptop's client has another key"
     );
-    assert_same(&laptop, &pod);
+    assert_same(&laptop, &pod.observed.json());
     for v in unused {
-        both.pod_lacks("a value the laptop's client does not use", v);
+        pod.assert_not_carried(v, "the laptop's client does not use it");
     }
 }
 
@@ -69,7 +74,7 @@ async fn an_empty_co_api_key_leaves_the_laptop_without_a_key_and_nothing_is_ship
     let home = FixtureHome::new()
         .env("CO_API_KEY", "")
         .env("COHERE_API_KEY", "canary-hidden-6");
-    let sdk = laptop(&home, &Oracle::python(CLIENT)).json();
+    let sdk = ORACLE.on_laptop(&home).json();
     assert!(
         sdk["api_key"] == "",
         "the laptop's client took COHERE_API_KEY after all"

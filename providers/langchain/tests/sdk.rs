@@ -3,26 +3,31 @@
 //! must carry the same API key, endpoint and workspace both times.
 
 use kt_provider_langchain::PROVIDER;
+use std::sync::LazyLock;
+
 use kt_secrets_testkit::FixtureHome;
-use kt_secrets_testkit::sdk_oracle::{Oracle, assert_same, laptop_and_pod};
+use kt_secrets_testkit::oracle::{Oracle, assert_same};
 
 /// What `langsmith.Client()` configures from the environment (langsmith/client.py,
 /// `Client.__init__`). `info={}` stands for the server's answer, which the client would
 /// otherwise fetch at once.
-const CLIENT: &str = "import json, langsmith\n\
+const CLIENT: &str = "import langsmith\n\
 c = langsmith.Client(info={})\n\
-print(json.dumps({'api_key': c.api_key, 'api_url': c.api_url, 'workspace_id': c._workspace_id}))";
+out({'api_key': c.api_key, 'api_url': c.api_url, 'workspace_id': c._workspace_id})";
+
+static ORACLE: LazyLock<Oracle> =
+    LazyLock::new(|| Oracle::python(env!("CARGO_TARGET_TMPDIR"), &["langsmith"], CLIENT));
 
 async fn same_client(home: FixtureHome, key: &str, unused: &[&str]) {
-    let both = laptop_and_pod(&PROVIDER, &home, &Oracle::python(CLIENT)).await;
-    let (laptop, pod) = (both.laptop.json(), both.pod.json());
+    let laptop = ORACLE.on_laptop(&home).json();
+    let pod = ORACLE.in_pod(&home, &PROVIDER).await;
     assert!(
         laptop["api_key"] == key,
         "the laptop's client has another key"
     );
-    assert_same(&laptop, &pod);
+    assert_same(&laptop, &pod.observed.json());
     for v in unused {
-        both.pod_lacks("a value the laptop's client does not use", v);
+        pod.assert_not_carried(v, "the laptop's client does not use it");
     }
 }
 

@@ -3,26 +3,31 @@
 //! carry the same key, organisation, project, admin key and base URL both times.
 
 use kt_provider_openai::PROVIDER;
+use std::sync::LazyLock;
+
 use kt_secrets_testkit::FixtureHome;
-use kt_secrets_testkit::sdk_oracle::{Oracle, assert_same, laptop_and_pod};
+use kt_secrets_testkit::oracle::{Oracle, assert_same};
 
 /// What `openai.OpenAI()` configures from the environment (openai/lib/_client_auth.py,
 /// `sync__init__`).
-const CLIENT: &str = "import json, openai\n\
+const CLIENT: &str = "import openai\n\
 c = openai.OpenAI()\n\
-print(json.dumps({'api_key': c.api_key, 'organization': c.organization, 'project': c.project, \
-'admin_api_key': c.admin_api_key, 'webhook_secret': c.webhook_secret, 'base_url': str(c.base_url)}))";
+out({'api_key': c.api_key, 'organization': c.organization, 'project': c.project, \
+'admin_api_key': c.admin_api_key, 'webhook_secret': c.webhook_secret, 'base_url': str(c.base_url)})";
+
+static ORACLE: LazyLock<Oracle> =
+    LazyLock::new(|| Oracle::python(env!("CARGO_TARGET_TMPDIR"), &["openai"], CLIENT));
 
 async fn same_client(home: FixtureHome, key: &str, unused: &[&str]) {
-    let both = laptop_and_pod(&PROVIDER, &home, &Oracle::python(CLIENT)).await;
-    let (laptop, pod) = (both.laptop.json(), both.pod.json());
+    let laptop = ORACLE.on_laptop(&home).json();
+    let pod = ORACLE.in_pod(&home, &PROVIDER).await;
     assert!(
         laptop["api_key"] == key,
         "the laptop's client has another key"
     );
-    assert_same(&laptop, &pod);
+    assert_same(&laptop, &pod.observed.json());
     for v in unused {
-        both.pod_lacks("a value the laptop's client does not use", v);
+        pod.assert_not_carried(v, "the laptop's client does not use it");
     }
 }
 
