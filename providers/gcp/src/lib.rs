@@ -3,13 +3,17 @@
 //! `$CLOUDSDK_CONFIG` or `~/.config/gcloud`.
 //!
 //! The pod gets the file at the ADC path of its own home and `GOOGLE_APPLICATION_CREDENTIALS`
-//! pointing there, so the SDKs find it whatever the laptop called it; `GOOGLE_CLOUD_PROJECT`
-//! comes along when set.
+//! pointing there, so the SDKs find it whatever the laptop called it. The project google-auth's
+//! `default()` would report travels as `GOOGLE_CLOUD_PROJECT`: `GOOGLE_CLOUD_PROJECT`, else
+//! `GCLOUD_PROJECT`, else, for credentials found at gcloud's path that name no project (user
+//! credentials), gcloud's own `core/project`.
 
 use kt_secrets_core::shapes::{
     EnvShape, EnvVar, FileShape, FileSpec, Shape, describe, first_found,
 };
 use kt_secrets_core::{Error, Looked, Provider, ProviderInfo, ResolveContext, Resolved, Result};
+
+mod gcloud;
 
 const NAME: &str = "gcp";
 const KEY: &str = "application_default_credentials.json";
@@ -29,8 +33,15 @@ const ADC: Shape = Shape::Files(FileShape {
     path_envs: &[("GOOGLE_APPLICATION_CREDENTIALS", TARGET)],
 });
 
+/// google-auth `_default.default`: `explicit_project_id = os.environ.get(PROJECT,
+/// os.environ.get(LEGACY_PROJECT))`, which beats the project of any credentials.
 const PROJECT: EnvShape = EnvShape {
-    vars: &[EnvVar::same(&["GOOGLE_CLOUD_PROJECT"], false)],
+    vars: &[EnvVar {
+        key: "GOOGLE_CLOUD_PROJECT",
+        sources: &["GOOGLE_CLOUD_PROJECT", "GCLOUD_PROJECT"],
+        targets: &["GOOGLE_CLOUD_PROJECT"],
+        required: false,
+    }],
 };
 
 #[derive(Debug)]
@@ -45,17 +56,48 @@ impl Provider for Gcp {
     }
 
     fn info(&self) -> ProviderInfo {
-        describe(
+        let mut info = describe(
             "Google application default credentials",
             &[ADC, Shape::Env(PROJECT)],
-        )
+        );
+        info.sources.push(
+            "project of gcloud's active configuration, for credentials at gcloud's path that \
+             name none"
+                .to_owned(),
+        );
+        info
     }
 
     async fn resolve(&self, ctx: &ResolveContext) -> Result<Resolved> {
         let mut r = first_found(NAME, ctx, &[ADC])?;
-        check_adc(&r)?;
-        if let Some(project) = PROJECT.resolve(ctx, &mut Looked::new())? {
-            r.merge(project)?;
+        let adc = check_adc(&r)?;
+        // An empty GOOGLE_CLOUD_PROJECT hides GCLOUD_PROJECT in google-auth too.
+        let explicit = match ctx.env("GOOGLE_CLOUD_PROJECT") {
+            Some(_) => PROJECT.resolve(
+                &ctx.clone().without_env("GCLOUD_PROJECT"),
+                &mut Looked::new(),
+            )?,
+            None => PROJECT.resolve(ctx, &mut Looked::new())?,
+        };
+        match explicit.filter(|p| !p.is_empty()) {
+            Some(project) => r.merge(project)?,
+            None => {
+                // google-auth `_get_gcloud_sdk_credentials`: credentials at gcloud's path that
+                // name no project get `gcloud config get project`. The pod's file names none
+                // either, and its gcloud (if any) has no configuration.
+                let at_gcloud_path = ctx.path().is_none()
+                    && ctx.env_nonempty("GOOGLE_APPLICATION_CREDENTIALS").is_none();
+                let has_project = adc
+                    .get("project_id")
+                    .and_then(|p| p.as_str())
+                    .is_some_and(|p| !p.is_empty());
+                if at_gcloud_path
+                    && !has_project
+                    && let Some((project, origin)) = gcloud::project(ctx)?
+                {
+                    r.add_env("GOOGLE_CLOUD_PROJECT", project.as_str(), origin)?;
+                }
+            }
         }
         Ok(r)
     }
@@ -63,7 +105,7 @@ impl Provider for Gcp {
 
 /// Refuses a file that is not ADC JSON, before it is shipped to a pod that would fail on it.
 /// Only syntax errors (positions) are reported, never the file's text.
-fn check_adc(r: &Resolved) -> Result<()> {
+fn check_adc(r: &Resolved) -> Result<serde_json::Value> {
     let err = |detail: String| Error::Parse {
         what: r.origins[KEY].to_string(),
         detail,
@@ -77,7 +119,7 @@ fn check_adc(r: &Resolved) -> Result<()> {
         ))
     })?;
     match json.get("type").and_then(|t| t.as_str()) {
-        Some(t) if !t.is_empty() => Ok(()),
+        Some(t) if !t.is_empty() => Ok(json),
         _ => Err(err(
             "no \"type\" field: not an application default credentials file".to_owned(),
         )),

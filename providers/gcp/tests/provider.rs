@@ -165,7 +165,8 @@ fn listing_names_sources_in_order_targets_and_the_default_dir() {
         [
             "file named by env GOOGLE_APPLICATION_CREDENTIALS",
             "files application_default_credentials.json under $CLOUDSDK_CONFIG or ~/.config/gcloud",
-            "env GOOGLE_CLOUD_PROJECT (optional)",
+            "env GOOGLE_CLOUD_PROJECT | GCLOUD_PROJECT (optional)",
+            "project of gcloud's active configuration, for credentials at gcloud's path that name none",
         ]
     );
     assert!(info.targets.contains(&format!("file {TARGET} (0600)")));
