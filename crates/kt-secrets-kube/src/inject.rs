@@ -536,11 +536,11 @@ impl Injector {
         };
         let mut out = Injected::default();
         let mut selected: Vec<(&'static str, usize, String, Option<i64>)> = Vec::new();
-        let pod_uid = spec
-            .security_context
-            .as_ref()
-            .and_then(|s| s.run_as_user)
-            .or(self.run_as_user);
+        let pod_sc = spec.security_context.as_ref();
+        let pod_uid = pod_sc.and_then(|s| s.run_as_user).or(self.run_as_user);
+        let pod_non_root = pod_sc.and_then(|s| s.run_as_non_root);
+        // runAsNonRoot without a runAsUser: the image's user, whose id is not known here.
+        let mut unknown_non_root = false;
         let lists: [(&'static str, &[k8s_openapi::api::core::v1::Container], bool); 2] = [
             ("containers", &spec.containers, true),
             (
@@ -555,11 +555,13 @@ impl Injector {
                 let picked =
                     wanted && (self.containers.is_empty() || self.containers.contains(&c.name));
                 if picked {
-                    let uid = c
-                        .security_context
-                        .as_ref()
-                        .and_then(|s| s.run_as_user)
-                        .or(pod_uid);
+                    let sc = c.security_context.as_ref();
+                    let uid = sc.and_then(|s| s.run_as_user).or(pod_uid);
+                    if uid.is_none()
+                        && sc.and_then(|s| s.run_as_non_root).or(pod_non_root) == Some(true)
+                    {
+                        unknown_non_root = true;
+                    }
                     selected.push((field, i, c.name.clone(), uid));
                 }
             }
@@ -570,7 +572,13 @@ impl Injector {
         let non_root_uid = selected
             .iter()
             .find_map(|(_, _, _, uid)| uid.filter(|u| *u != 0));
-        let plan = self.plan(non_root_uid.is_some())?;
+        let existing_fs_group = pod_sc.and_then(|s| s.fs_group);
+        let chosen_gid = self
+            .fs_group
+            .or_else(|| pod_sc.and_then(|s| s.run_as_group));
+        let non_root = non_root_uid.is_some()
+            || (unknown_non_root && (existing_fs_group.is_some() || chosen_gid.is_some()));
+        let plan = self.plan(non_root)?;
 
         let spec_v = t
             .get_mut("spec")
@@ -625,15 +633,20 @@ impl Injector {
 
         // A non-root user reads the files through the pod's fsGroup.
         let has_files = !plan.volumes.is_empty();
-        let existing_fs_group = spec.security_context.as_ref().and_then(|s| s.fs_group);
-        if let Some(uid) = non_root_uid
-            && has_files
-        {
+        if unknown_non_root && !non_root && has_files {
+            out.warnings.push(format!(
+                "{at}: a container sets runAsNonRoot but no runAsUser, so its user is the \
+                 image's; give --run-as-user UID (and --fs-group GID) so its files are made \
+                 readable to that user"
+            ));
+        }
+        if non_root && has_files {
+            let user =
+                non_root_uid.map_or_else(|| "a non-root user".to_owned(), |u| format!("user {u}"));
             if existing_fs_group.is_none() {
-                let gid = self
-                    .fs_group
-                    .or_else(|| spec.security_context.as_ref().and_then(|s| s.run_as_group))
-                    .unwrap_or(uid);
+                let gid = chosen_gid
+                    .or(non_root_uid)
+                    .expect("non-root with a known user or group");
                 let sc = spec_v
                     .entry("securityContext")
                     .or_insert_with(|| Value::Object(Map::new()));
@@ -652,12 +665,12 @@ impl Injector {
                 })
             {
                 out.warnings.push(format!(
-                    "{at}: a container runs as user {uid}, but files for `~` go under /root; give \
+                    "{at}: a container runs as {user}, but files for `~` go under /root; give \
                      the image user's home with --container-home"
                 ));
             }
         }
-        let fs_group_now = existing_fs_group.is_some() || (non_root_uid.is_some() && has_files);
+        let fs_group_now = existing_fs_group.is_some() || (non_root && has_files);
         if fs_group_now {
             for (_, _, name, uid) in &selected {
                 if *uid == Some(0) && has_private_files(&self.secrets) {

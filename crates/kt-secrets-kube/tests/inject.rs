@@ -678,6 +678,28 @@ fn non_root_templates_get_an_fs_group_and_group_readable_items() {
         r.warnings
     );
 
+    // runAsNonRoot alone: the user is the image's; with a group to use, the files are made
+    // readable through it, else the user is told what to give.
+    let mut d = deployment_with(json!({"name": "web", "securityContext": {"runAsNonRoot": true}}));
+    let r = injector().inject_value(&mut d, None).unwrap();
+    assert_eq!(fs_group(&d), Value::Null);
+    assert_eq!(modes(&d), [0o400, 0o644]);
+    assert!(
+        r.warnings
+            .iter()
+            .any(|w| w.contains("runAsNonRoot") && w.contains("--run-as-user")),
+        "{:?}",
+        r.warnings
+    );
+    let mut d = deployment_with(json!({"name": "web", "securityContext": {"runAsNonRoot": true}}));
+    injector()
+        .fs_group(4000)
+        .container_home("/home/app")
+        .inject_value(&mut d, None)
+        .unwrap();
+    assert_eq!(fs_group(&d), 4000);
+    assert_eq!(modes(&d), [0o440, 0o644]);
+
     // A root container next to a non-root one is told that ssh will refuse its key.
     let mut d = deployment_with(json!({"name": "web", "securityContext": {"runAsUser": 1000}}));
     d["spec"]["template"]["spec"]["containers"]
