@@ -1,12 +1,17 @@
-//! Pinecone: `PINECONE_API_KEY` as the same env var in the container.
+//! Pinecone: `PINECONE_API_KEY`, and the optional `PINECONE_CONTROLLER_HOST` of another
+//! control plane (pinecone/config/pinecone_config.py, `PineconeConfig.build`), as the same env
+//! vars in the container.
 
 use kt_secrets_core::shapes::{Declared, EnvShape, EnvVar, Shape};
 
 pub const PROVIDER: Declared = Declared {
     name: "pinecone",
-    description: "Pinecone API key",
+    description: "Pinecone API key (and control plane host)",
     shapes: &[Shape::Env(EnvShape {
-        vars: &[EnvVar::same(&["PINECONE_API_KEY"], true)],
+        vars: &[
+            EnvVar::same(&["PINECONE_API_KEY"], true),
+            EnvVar::same(&["PINECONE_CONTROLLER_HOST"], false),
+        ],
     })],
 };
 

@@ -8,6 +8,7 @@ async fn behaves_as_described() {
     EnvProvider::new(&PROVIDER)
         .sources(&["PINECONE_API_KEY"])
         .targets(&["PINECONE_API_KEY"])
+        .optional(&["PINECONE_CONTROLLER_HOST"])
         .run()
         .await;
 }
