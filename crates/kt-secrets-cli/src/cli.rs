@@ -35,7 +35,9 @@ Examples:
   kt-secrets create --provider aws --override
   # A secret from a dotenv file, then a GPU pod that mounts it and your Hugging Face token:
   kt-secrets create my-app --from-env-file .env
-  kt-secrets render --secret my-app --secret huggingface --gpus 1 | kubectl apply -f -";
+  kt-secrets render --secret my-app --secret huggingface --gpus 1 | kubectl apply -f -
+  # Shell completion (bash; see `kt-secrets completion --help` for zsh, fish, powershell):
+  source <(kt-secrets completion bash)";
 
 const GLOBAL: &str = "Global options";
 
@@ -83,21 +85,46 @@ impl Cli {
     /// likely a value given without its flag (`--from-literal A=1 B=2`, `--from-literal KEY
     /// VALUE`), so it is not repeated.
     pub fn parse_args(args: impl IntoIterator<Item = OsString>) -> Result<Cli, clap::Error> {
+        use clap::{CommandFactory, FromArgMatches};
         let args: Vec<OsString> = args.into_iter().collect();
-        Cli::try_parse_from(&args).map_err(|mut e| {
-            let stray = matches!(
-                e.get(ContextKind::InvalidArg),
-                Some(ContextValue::String(a)) if !a.starts_with('-')
-            );
-            if stray && has_literals(&args) {
-                e.insert(
-                    ContextKind::InvalidArg,
-                    ContextValue::String(STRAY_NOT_SHOWN.to_owned()),
+        let mut command = Cli::command();
+        if args.first().is_some_and(|a| is_kubectl_plugin(a)) {
+            command = command.bin_name(KUBECTL_PLUGIN_USAGE);
+        }
+        command
+            .try_get_matches_from(&args)
+            .and_then(|m| Cli::from_arg_matches(&m))
+            .map_err(|mut e| {
+                let stray = matches!(
+                    e.get(ContextKind::InvalidArg),
+                    Some(ContextValue::String(a)) if !a.starts_with('-')
                 );
-            }
-            e
-        })
+                if stray && has_literals(&args) {
+                    e.insert(
+                        ContextKind::InvalidArg,
+                        ContextValue::String(STRAY_NOT_SHOWN.to_owned()),
+                    );
+                }
+                e
+            })
     }
+}
+
+/// The file name under which kubectl runs the binary as `kubectl kt-secrets`: kubectl's plugin
+/// lookup (`kubectl/pkg/cmd/plugin.go`, `DefaultPluginHandler.Lookup`) looks for
+/// `kubectl-<words joined by ->` on the PATH, a `-` inside a word written as `_`.
+pub const KUBECTL_PLUGIN: &str = "kubectl-kt_secrets";
+
+/// What usage lines and help call the command when it runs as the kubectl plugin.
+const KUBECTL_PLUGIN_USAGE: &str = "kubectl kt-secrets";
+
+/// Whether the program was started as the kubectl plugin (a `kubectl-kt_secrets` symlink or
+/// copy of the binary).
+fn is_kubectl_plugin(argv0: &OsString) -> bool {
+    std::path::Path::new(argv0)
+        .file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| n.strip_suffix(".exe").unwrap_or(n) == KUBECTL_PLUGIN)
 }
 
 /// A `--request-timeout` value: `Some` bound, or `None` for no bound (`0`).

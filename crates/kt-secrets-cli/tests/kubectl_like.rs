@@ -596,6 +596,12 @@ fn completion_scripts_load_in_their_shells() {
     );
     let r = run(kt(&home).args(["completion", "tcsh"])).fails(2);
     assert!(r.stderr.contains("tcsh"), "{}", r.stderr);
-    let r = run(kt(&home).args(["completion", "--help"])).ok();
-    assert!(r.stdout.contains("source <(kt-secrets completion bash)"));
+    for help in [&["completion", "--help"][..], &["--help"]] {
+        let r = run(kt(&home).args(help)).ok();
+        assert!(
+            r.stdout.contains("source <(kt-secrets completion bash)"),
+            "{help:?}: {}",
+            r.stdout
+        );
+    }
 }
