@@ -88,7 +88,7 @@ impl Cli {
         use clap::{CommandFactory, FromArgMatches};
         let args: Vec<OsString> = args.into_iter().collect();
         let mut command = Cli::command();
-        if args.first().is_some_and(|a| is_kubectl_plugin(a)) {
+        if args.first().is_some_and(is_kubectl_plugin) {
             command = command.bin_name(KUBECTL_PLUGIN_USAGE);
         }
         command
