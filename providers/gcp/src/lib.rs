@@ -71,6 +71,9 @@ impl Provider for Gcp {
     async fn resolve(&self, ctx: &ResolveContext) -> Result<Resolved> {
         let mut r = first_found(NAME, ctx, &[ADC])?;
         let adc = check_adc(&r)?;
+        if adc.get("type").and_then(|t| t.as_str()) == Some("external_account") {
+            external_account(ctx, &mut r, &adc)?;
+        }
         // An empty GOOGLE_CLOUD_PROJECT hides GCLOUD_PROJECT in google-auth too.
         let explicit = match ctx.env("GOOGLE_CLOUD_PROJECT") {
             Some(_) => PROJECT.resolve(
@@ -101,6 +104,56 @@ impl Provider for Gcp {
         }
         Ok(r)
     }
+}
+
+/// Container path of an `external_account` file's subject token file.
+pub const SUBJECT_TOKEN_TARGET: &str = "/secrets/gcp/subject-token";
+
+/// An `external_account` file whose `credential_source.file` is a local path (google-auth
+/// `identity_pool.Credentials`, `_FileSupplier.get_subject_token`, opens it at every refresh):
+/// the token file travels too and the pod's copy of the credentials points at it. A source
+/// this cannot carry (an X.509 `certificate` config naming local files) is refused, never a
+/// pod whose refresh fails. URL and executable sources stay as they are.
+fn external_account(ctx: &ResolveContext, r: &mut Resolved, adc: &serde_json::Value) -> Result<()> {
+    let origin = r.origins[KEY].clone();
+    let refuse = |why: String| Error::Provider {
+        provider: NAME.to_owned(),
+        message: format!("{origin}: {why}"),
+    };
+    let Some(source) = adc.get("credential_source") else {
+        return Ok(());
+    };
+    if source.get("certificate").is_some() {
+        return Err(refuse(
+            "its credential_source is an X.509 certificate configuration naming files on this \
+             machine, which cannot be shipped; give the pod its own workload identity instead"
+                .to_owned(),
+        ));
+    }
+    let Some(file) = source.get("file").and_then(|f| f.as_str()) else {
+        return Ok(());
+    };
+    let path = ctx.expand(file);
+    let token = kt_secrets_core::read_file(&path).map_err(|e| match e {
+        Error::FileNotFound { path } => refuse(format!(
+            "its credential_source.file {} does not exist; the pod's credentials could not \
+             refresh",
+            path.display()
+        )),
+        e => e,
+    })?;
+    let mut copy = adc.clone();
+    copy["credential_source"]["file"] = serde_json::Value::from(SUBJECT_TOKEN_TARGET);
+    let text = serde_json::to_vec_pretty(&copy).expect("JSON values serialize");
+    r.data.insert(KEY, text)?;
+    r.add_file(
+        "subject-token",
+        token,
+        kt_secrets_core::Origin::File(path),
+        SUBJECT_TOKEN_TARGET,
+        0o600,
+    )?;
+    Ok(())
 }
 
 /// Refuses a file that is not ADC JSON, before it is shipped to a pod that would fail on it.

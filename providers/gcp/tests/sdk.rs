@@ -237,3 +237,62 @@ async fn impersonated_service_account() {
     );
     assert_eq!(laptop["project"], "imp-project");
 }
+
+/// Workload identity federation with a file-sourced subject token (`gcloud iam
+/// workload-identity-pools create-cred-config --credential-source-file`): the token file
+/// travels and the pod's copy points at it.
+#[tokio::test]
+async fn external_account_with_a_file_source() {
+    let home = FixtureHome::new()
+        .file("oidc/token", "subject-token-from-the-idp")
+        .env("GOOGLE_CLOUD_PROJECT", "wif-project");
+    let adc = format!(
+        r#"{{
+  "type": "external_account",
+  "audience": "//iam.googleapis.com/projects/123456/locations/global/workloadIdentityPools/pool/providers/oidc",
+  "subject_token_type": "urn:ietf:params:oauth:token-type:jwt",
+  "token_url": "https://sts.googleapis.com/v1/token",
+  "credential_source": {{"file": "{}"}}
+}}
+"#,
+        home.path("oidc/token").display()
+    );
+    let home = home.file(ADC, adc);
+    let o = Oracle::python(
+        env!("CARGO_TARGET_TMPDIR"),
+        &["google.auth"],
+        r#"
+        import google.auth
+        creds, project = google.auth.default()
+        out({"type": type(creds).__module__, "project": project,
+             "token": creds._subject_token_supplier.get_subject_token(None, None)})
+        "#,
+    );
+    let laptop = o.on_laptop(&home).json();
+    assert_eq!(laptop["token"], "subject-token-from-the-idp");
+    // The copy names the token's container path inside its JSON, which `kt-secrets run` does
+    // not rewrite (it rewrites env vars only), so the pod side is read from its files: the
+    // credentials point at a mounted file that holds the laptop's token.
+    let pod = o.in_pod(&home, &PROVIDER).await;
+    let adc: Value = serde_json::from_slice(pod.file(&format!("~/{ADC}")).unwrap()).unwrap();
+    let target = adc["credential_source"]["file"].as_str().unwrap();
+    assert_eq!(target, kt_provider_gcp::SUBJECT_TOKEN_TARGET);
+    assert_eq!(pod.file(target), Some(&b"subject-token-from-the-idp"[..]));
+    assert_eq!(
+        adc["audience"],
+        "//iam.googleapis.com/projects/123456/locations/global/workloadIdentityPools/pool/providers/oidc"
+    );
+
+    // Its token file gone: refused, naming it, rather than a pod that cannot refresh.
+    std::fs::remove_file(home.path("oidc/token")).unwrap();
+    use kt_secrets_core::Provider;
+    let e = PROVIDER
+        .resolve(&home.context())
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("credential_source.file") && e.contains("oidc/token"),
+        "{e}"
+    );
+}
