@@ -10,101 +10,206 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
+    /// A secret was given none of its sources.
     #[error(
         "no source for secret{}: give exactly one of provider, values, path or env_vars",
         fmt_name(.name)
     )]
-    NoSource { name: Option<String> },
+    NoSource {
+        /// The secret's name, if it has one yet.
+        name: Option<String>,
+    },
 
+    /// A secret was given more than one source.
     #[error(
         "secret{} has {} sources ({}): give exactly one of provider, values, path or env_vars",
         fmt_name(.name), .given.len(), .given.join(" + ")
     )]
     MultipleSources {
+        /// The secret's name, if it has one yet.
         name: Option<String>,
+        /// The sources given (`provider`, `values`, `path`, `env_vars`).
         given: Vec<&'static str>,
     },
 
+    /// A secret needs a name that nothing gave it.
     #[error("secret name is required{}", .context.as_deref().map(|c| format!(": {c}")).unwrap_or_default())]
-    NameRequired { context: Option<String> },
+    NameRequired {
+        /// Why no name could be derived, when that helps.
+        context: Option<String>,
+    },
 
+    /// A secret (or provider) name that Kubernetes or kubetorch would refuse.
     #[error("invalid secret name {name:?}: {reason}")]
-    InvalidName { name: String, reason: String },
+    InvalidName {
+        /// The name as given.
+        name: String,
+        /// The rule it breaks.
+        reason: String,
+    },
 
+    /// A data key that the API server would refuse.
     #[error("invalid data key {key:?}: {reason}")]
-    InvalidKey { key: String, reason: String },
+    InvalidKey {
+        /// The key as given.
+        key: String,
+        /// The rule it breaks.
+        reason: String,
+    },
 
+    /// One data key given twice.
     #[error("duplicate data key {key:?}")]
-    DuplicateKey { key: String },
+    DuplicateKey {
+        /// The key.
+        key: String,
+    },
 
+    /// A name that cannot be an env var in a container.
     #[error("invalid env var name {var:?}: {reason}")]
-    InvalidEnvVar { var: String, reason: String },
+    InvalidEnvVar {
+        /// The name as given.
+        var: String,
+        /// The rule it breaks.
+        reason: String,
+    },
 
+    /// A container path that cannot be mounted.
     #[error("invalid container path {path:?}: {reason}")]
-    InvalidPath { path: String, reason: String },
+    InvalidPath {
+        /// The path as given.
+        path: String,
+        /// The rule it breaks.
+        reason: String,
+    },
 
+    /// A mount reads a data key the secret does not have.
     #[error("mount refers to data key {key:?}, which the secret does not have")]
-    MountKeyMissing { key: String },
+    MountKeyMissing {
+        /// The missing key.
+        key: String,
+    },
 
+    /// A local env var that a secret reads is not set.
     #[error("env var {var} is not set")]
-    EnvUnset { var: String },
+    EnvUnset {
+        /// The env var.
+        var: String,
+    },
 
+    /// A local env var that a secret reads is set to the empty string.
     #[error("env var {var} is set but empty")]
-    EnvEmpty { var: String },
+    EnvEmpty {
+        /// The env var.
+        var: String,
+    },
 
+    /// What names a local env var is no env var name, so it may be a value pasted in its
+    /// place: it is withheld.
     #[error(
         "the local env var for key {key} is not set, and what names it is not an env var name: \
          it is not repeated here, as it may be a value; give the name of the env var that holds \
          the value"
     )]
-    EnvNameWithheld { key: String },
+    EnvNameWithheld {
+        /// The data key whose source it is.
+        key: String,
+    },
 
+    /// A file that was named does not exist.
     #[error("{} does not exist", .path.display())]
-    FileNotFound { path: PathBuf },
+    FileNotFound {
+        /// The file.
+        path: PathBuf,
+    },
 
+    /// A directory where a file was expected.
     #[error("{} is a directory, expected a file", .path.display())]
-    IsADirectory { path: PathBuf },
+    IsADirectory {
+        /// The directory.
+        path: PathBuf,
+    },
 
+    /// Something that is neither a regular file nor a directory, inside a tree being read.
     #[error("{} is not a regular file or directory", .path.display())]
-    NotAFile { path: PathBuf },
+    NotAFile {
+        /// The path.
+        path: PathBuf,
+    },
 
     /// A FIFO, socket or device where a file was expected: never read, as a read could block
     /// forever or never end.
     #[error("{} is a {kind}, not a regular file; it was not read", .path.display())]
-    SpecialFile { path: PathBuf, kind: &'static str },
+    SpecialFile {
+        /// The path.
+        path: PathBuf,
+        /// `FIFO`, `socket`, `device`.
+        kind: &'static str,
+    },
 
+    /// A file could not be read.
     #[error("cannot read {}: {source}", .path.display())]
     Unreadable {
+        /// The file.
         path: PathBuf,
+        /// The operating system's reason.
         #[source]
         source: std::io::Error,
     },
 
+    /// A file or value is not in the format expected; the detail gives a position, never the
+    /// content.
     #[error("cannot parse {what}: {detail}")]
-    Parse { what: String, detail: String },
+    Parse {
+        /// What was parsed (a file, a flag).
+        what: String,
+        /// Where and why, without the content.
+        detail: String,
+    },
 
+    /// A provider found no credentials in any of the places it looks.
     #[error("provider {provider}: nothing found; looked in {}", .looked.join(", "))]
     NothingFound {
+        /// The provider.
         provider: String,
+        /// Every place looked, in order (`env OPENAI_API_KEY`, `~/.aws/credentials`).
         looked: Vec<String>,
     },
 
+    /// A provider found credentials that are broken, or could not use what it found.
     #[error("provider {provider}: {message}")]
-    Provider { provider: String, message: String },
+    Provider {
+        /// The provider.
+        provider: String,
+        /// What is wrong, naming the file, key or env var.
+        message: String,
+    },
 
+    /// No provider of that name is registered.
     #[error("unknown provider {name:?}; known providers: {}", .known.join(", "))]
-    UnknownProvider { name: String, known: Vec<String> },
+    UnknownProvider {
+        /// The name asked for.
+        name: String,
+        /// The registered names.
+        known: Vec<String>,
+    },
 
+    /// Two providers registered under one name.
     #[error("provider name {name:?} is registered twice: by {first} and by {second}")]
     DuplicateProvider {
+        /// The name.
         name: String,
+        /// Where the first came from.
         first: String,
+        /// Where the second came from.
         second: String,
     },
 
+    /// A plugin, or a directory of plugins, was left out.
     #[error("plugin {}: {source}", .path.display())]
     Plugin {
+        /// The library or directory.
         path: PathBuf,
+        /// Why.
         source: crate::plugin::PluginError,
     },
 }
@@ -149,4 +254,5 @@ impl Error {
     }
 }
 
+/// A result whose error is the core's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;

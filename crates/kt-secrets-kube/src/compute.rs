@@ -41,12 +41,15 @@ pub const GPU_RESOURCE: &str = "nvidia.com/gpu";
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ComputeError {
+    /// A secret could not be built or resolved.
     #[error(transparent)]
     Secret(#[from] kt_secrets_core::Error),
 
+    /// Reading a Secret that already exists in the cluster failed.
     #[error(transparent)]
     Store(#[from] crate::Error),
 
+    /// Two sources claim one env var or container path.
     #[error("{claim} is claimed twice: by {first} and by {second}")]
     Clash {
         claim: String,
@@ -54,6 +57,7 @@ pub enum ComputeError {
         second: String,
     },
 
+    /// Two mounted files where one path is a directory of the other.
     #[error(
         "file {first_path} (from {first}) and file {second_path} (from {second}) cannot both \
          exist: one path is a directory of the other"
@@ -65,6 +69,7 @@ pub enum ComputeError {
         second: String,
     },
 
+    /// A secret of another namespace than the compute's.
     #[error(
         "secret {secret:?} is in namespace {secret_namespace:?}, but the compute {}; \
          a pod can only read Secrets of its own namespace",
@@ -79,6 +84,7 @@ pub enum ComputeError {
         compute_namespace: Option<String>,
     },
 
+    /// A name that is no provider, resolved without a cluster to read it from.
     #[error(
         "{name:?} is not a registered provider, and reading an existing Kubernetes secret needs \
          a cluster; known providers: {}",
@@ -86,6 +92,7 @@ pub enum ComputeError {
     )]
     NeedsCluster { name: String, known: Vec<String> },
 
+    /// A setting of the compute (name, namespace, image, quantity, owner) that is not valid.
     #[error("invalid {field} {value:?}: {reason}")]
     InvalidSetting {
         field: &'static str,
@@ -93,6 +100,7 @@ pub enum ComputeError {
         reason: String,
     },
 
+    /// A plain env var value that cannot be given to a container.
     #[error("invalid value of env var {var}: {reason}")]
     InvalidEnvValue { var: String, reason: String },
 }

@@ -63,9 +63,11 @@ pub enum Error {
     #[error("{subject}: {reason} (nothing was sent to the API server)")]
     TooLarge { subject: String, reason: String },
 
+    /// A secret could not be built or resolved (the core's error, unchanged).
     #[error(transparent)]
     Core(#[from] kt_secrets_core::Error),
 
+    /// The kubeconfig could not be read or used (file, context, credentials).
     #[error(
         "kubeconfig{}{}: {detail}",
         .path.as_ref().map(|p| format!(" {}", p.display())).unwrap_or_default(),
@@ -77,9 +79,11 @@ pub enum Error {
         detail: String,
     },
 
+    /// No such Secret object: kt-secrets' object name and the other names tried.
     #[error("{target} not found (looked for {})", .tried.join(", "))]
     NotFound { target: Target, tried: Vec<String> },
 
+    /// The object exists with other data and the secret does not allow override.
     #[error(
         "{target} already exists with different data in key(s) {} and secret {name} does not \
          allow override; nothing was written (set override to replace it)",
@@ -91,6 +95,7 @@ pub enum Error {
         keys: Vec<String>,
     },
 
+    /// The API server refused the credentials or the permission (401, 403).
     #[error("{target}: access denied by the API server ({code}): {message}")]
     Forbidden {
         target: Target,
@@ -98,12 +103,15 @@ pub enum Error {
         message: String,
     },
 
+    /// Concurrent writers kept changing the object through every retry.
     #[error("{target}: still conflicting with concurrent writers after {attempts} attempts")]
     Conflict { target: Target, attempts: u32 },
 
+    /// The API server refused the object as invalid (422).
     #[error("{target}: rejected by the API server as invalid: {message}")]
     Rejected { target: Target, message: String },
 
+    /// The API server could not be reached through every retry.
     #[error(
         "{target}: cannot reach the API server{} after {attempts} attempt(s): {detail}",
         .server.as_deref().map(|s| format!(" at {s}")).unwrap_or_default()
@@ -115,6 +123,7 @@ pub enum Error {
         detail: String,
     },
 
+    /// The API server kept failing (5xx, 429) through every retry.
     #[error("{target}: API server error {code} after {attempts} attempt(s): {message}")]
     Server {
         target: Target,
@@ -123,6 +132,7 @@ pub enum Error {
         attempts: u32,
     },
 
+    /// An answer of the API server that none of the other variants describes.
     #[error("{target}: unexpected API answer{}: {message}", .code.map(|c| format!(" ({c})")).unwrap_or_default())]
     Api {
         target: Target,

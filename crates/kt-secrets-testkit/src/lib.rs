@@ -1,6 +1,6 @@
 //! Test support for kt-secrets and for anyone writing a provider: fixture HOMEs written in the
 //! real formats, the provider conformance suite, the checks every env-var provider shares, the
-//! SDK oracles ([`oracle`], feature `oracle`), and a loopback Kubernetes API server.
+//! SDK oracles (`oracle`, feature `oracle`), and a loopback Kubernetes API server.
 
 #[cfg(feature = "apiserver")]
 pub mod apiserver;

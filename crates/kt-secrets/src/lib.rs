@@ -27,6 +27,8 @@
 //! }
 //! ```
 
+#![deny(missing_docs)]
+
 mod error;
 
 pub use kt_secrets_core::*;

@@ -9,7 +9,7 @@
 //! |---|---|---|
 //! | `name` | `name()` | `{"ok": "envdir"}` |
 //! | `info` | `info()` | `{"ok": <ProviderInfo>}` |
-//! | `resolve` | `resolve(ctx_ptr, ctx_len)`, the bytes being JSON of a [`ResolveContext`] | `{"ok": {"data": {"KEY": [bytes…]}, "mounts": [<Mount>…], "origins": {"KEY": <Origin>}}}` |
+//! | `resolve` | `resolve(ctx_ptr, ctx_len)`, the bytes being JSON of a [`ResolveContext`](crate::ResolveContext) | `{"ok": {"data": {"KEY": [bytes…]}, "mounts": [<Mount>…], "origins": {"KEY": <Origin>}}}` |
 //! | `free` | `free(buf)` | releases a buffer the plugin returned |
 //!
 //! The context is `{"home": "/home/me", "env": {"VAR": "value", …}, "path": null}`. Instead of
@@ -28,7 +28,7 @@
 //! become errors.
 //!
 //! Plugin authors do not write any of this by hand: [`export_provider!`](crate::export_provider)
-//! turns a [`Provider`] into that export. The host side is [`load_plugins`]; the process-wide
+//! turns a [`Provider`](crate::Provider) into that export. The host side is [`load_plugins`]; the process-wide
 //! [`Registry::global`](crate::Registry::global) calls it with the process's environment.
 //!
 //! `inventory` registrations inside a plugin never reach the host (the library has its own
