@@ -6,8 +6,45 @@
 //! a secret volume mounted there would hide (or be hidden by) the image's models.
 
 use kt_secrets_core::shapes::{Declared, EnvShape, EnvVar, Shape, TokenFile, trimmed_token};
+use kt_secrets_core::{Provider, ProviderInfo, ResolveContext, Resolved, Result};
 
-pub const PROVIDER: Declared = Declared {
+/// The Hugging Face provider: [`DECLARED`], with the SDK's reading of the env vars.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct HuggingFace;
+
+pub const PROVIDER: HuggingFace = HuggingFace;
+
+#[async_trait::async_trait]
+impl Provider for HuggingFace {
+    fn name(&self) -> &str {
+        DECLARED.name
+    }
+
+    fn info(&self) -> ProviderInfo {
+        DECLARED.info()
+    }
+
+    /// huggingface_hub/utils/_auth.py, `_get_token_from_environment`: `HF_TOKEN or
+    /// HUGGING_FACE_HUB_TOKEN`, then `_clean_token` (newlines removed, blanks trimmed, empty is
+    /// none). A set, non-empty `HF_TOKEN` is chosen even when it cleans to nothing, which hides
+    /// `HUGGING_FACE_HUB_TOKEN`; then the token file is used.
+    async fn resolve(&self, ctx: &ResolveContext) -> Result<Resolved> {
+        let chosen = ctx
+            .env_nonempty("HF_TOKEN")
+            .or_else(|| ctx.env_nonempty("HUGGING_FACE_HUB_TOKEN"));
+        let blank = chosen.is_some_and(|t| t.replace(['\r', '\n'], "").trim().is_empty());
+        if blank {
+            let ctx = ctx
+                .clone()
+                .without_env("HF_TOKEN")
+                .without_env("HUGGING_FACE_HUB_TOKEN");
+            return DECLARED.resolve_shapes(&ctx);
+        }
+        DECLARED.resolve_shapes(ctx)
+    }
+}
+
+pub const DECLARED: Declared = Declared {
     name: "huggingface",
     description: "Hugging Face Hub token",
     shapes: &[
