@@ -160,13 +160,20 @@ fn providers(env: &Env, a: ProvidersArgs) -> Result<()> {
                         "sources": info.sources,
                         "targets": info.targets,
                         "defaultDirs": info.default_dirs,
+                        "rotation": kt_secrets_kube::rotation_of_targets(&info.targets).as_str(),
                     })
                 })
                 .collect();
             print(&output::json(&items)?)?;
         }
         TableOrJson::Table => {
-            let mut t = Table::new(&["NAME", "LOOKS AT (FIRST FOUND WINS)", "POD GETS", "FROM"]);
+            let mut t = Table::new(&[
+                "NAME",
+                "LOOKS AT (FIRST FOUND WINS)",
+                "POD GETS",
+                "ROTATION",
+                "FROM",
+            ]);
             t.no_headers(a.no_headers);
             for e in registry.entries() {
                 let info = e.provider.info();
@@ -174,6 +181,7 @@ fn providers(env: &Env, a: ProvidersArgs) -> Result<()> {
                     e.provider.name().to_owned(),
                     info.sources.join("\n"),
                     info.targets.join("\n"),
+                    kt_secrets_kube::rotation_of_targets(&info.targets).to_string(),
                     e.origin.to_string(),
                 ]);
             }
@@ -669,8 +677,27 @@ async fn describe(env: &Env, a: DescribeArgs) -> Result<()> {
         "Data:",
         &format!("{} keys, {} bytes", data.len(), data.total_size()),
     );
+    let live = kt_secrets_kube::live_keys(&secret);
+    let rotation = kt_secrets_kube::rotation(&secret);
+    field(
+        &mut out,
+        "Rotation:",
+        &match rotation {
+            kt_secrets_kube::Rotation::Live => {
+                "live: running pods see a change without a restart".to_owned()
+            }
+            kt_secrets_kube::Rotation::Partial => {
+                "partly live: keys marked --rollout reach running pods only after \
+                 `kt-secrets sync --rollout`"
+                    .to_owned()
+            }
+            kt_secrets_kube::Rotation::Rollout => {
+                "a change reaches running pods only after `kt-secrets sync --rollout`".to_owned()
+            }
+        },
+    );
     out.push('\n');
-    let mut t = Table::new(&["KEY", "SIZE", "IN THE POD", "FROM"]);
+    let mut t = Table::new(&["KEY", "SIZE", "IN THE POD", "ROTATION", "FROM"]);
     for (key, value) in data.iter() {
         let mounts: Vec<String> = secret
             .mounts()
@@ -686,6 +713,14 @@ async fn describe(env: &Env, a: DescribeArgs) -> Result<()> {
             } else {
                 mounts.join("\n")
             },
+            if mounts.is_empty() {
+                "-"
+            } else if live.contains(key) {
+                "live"
+            } else {
+                "--rollout"
+            }
+            .to_owned(),
             secret
                 .origins()
                 .get(key)

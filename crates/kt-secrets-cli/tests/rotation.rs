@@ -304,6 +304,38 @@ fn status_and_sync_follow_a_rotated_key_to_the_workloads() {
     );
     assert_eq!(stored_key(&cluster), V2.as_bytes());
 
+    // Which rotations reach running pods: per provider, and per key of a stored secret.
+    let r = run(cluster.kt(&v2).args(["providers", "-o", "json"])).ok();
+    let providers: Value = serde_json::from_str(&r.stdout).unwrap();
+    let rotation = |name: &str| {
+        providers
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == name)
+            .unwrap()["rotation"]
+            .clone()
+    };
+    assert_eq!(rotation("kubeconfig"), "live");
+    assert_eq!(rotation("aws"), "partial");
+    assert_eq!(rotation("openai"), "rollout");
+    let r = run(cluster.kt(&v2).arg("providers")).ok();
+    assert!(r.stdout.lines().next().unwrap().contains("ROTATION"));
+    let r = run(cluster.kt(&v2).args(["describe", "openai"])).ok();
+    assert!(
+        r.stdout.contains(
+            "Rotation:   a change reaches running pods only after `kt-secrets sync --rollout`"
+        ),
+        "{}",
+        r.stdout
+    );
+    let key_row = r
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("OPENAI_API_KEY"))
+        .unwrap();
+    assert!(key_row.contains("--rollout"), "{key_row}");
+
     // Unknown provider: a usage error naming it.
     let r = run(cluster.kt(&v2).args(["sync", "--provider", "no-such"]));
     assert_ne!(r.code, 0);

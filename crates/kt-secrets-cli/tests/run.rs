@@ -304,18 +304,28 @@ fn rendered_files(home: &FixtureHome, args: &[&str]) -> BTreeMap<String, u32> {
             );
         }
     }
-    pod["spec"]["containers"][0]["volumeMounts"]
+    let mut files = BTreeMap::new();
+    for m in pod["spec"]["containers"][0]["volumeMounts"]
         .as_array()
         .unwrap()
-        .iter()
-        .map(|m| {
-            let key = (
-                m["name"].as_str().unwrap().to_owned(),
-                m["subPath"].as_str().unwrap().to_owned(),
-            );
-            (m["mountPath"].as_str().unwrap().to_owned(), modes[&key])
-        })
-        .collect()
+    {
+        let volume = m["name"].as_str().unwrap().to_owned();
+        let mount_path = m["mountPath"].as_str().unwrap();
+        match m["subPath"].as_str() {
+            Some(sub) => {
+                files.insert(mount_path.to_owned(), modes[&(volume, sub.to_owned())]);
+            }
+            // The whole volume (the live directory): every item under the mount path.
+            None => {
+                for ((v, item), mode) in &modes {
+                    if *v == volume {
+                        files.insert(format!("{mount_path}/{item}"), *mode);
+                    }
+                }
+            }
+        }
+    }
+    files
 }
 
 #[test]
@@ -371,19 +381,23 @@ fn files_and_modes_are_as_rendered_and_env_paths_point_into_the_tree() {
         })
         .collect();
     assert_eq!(got, want, "files of the tree vs. the rendered pod");
+    // Env vars that name a file name its copy in the Secret's live directory.
     let gac = line("GAC ")[0];
     assert_eq!(gac, format!("{root}{}", gcp_path(&want)));
     let kc = line("KUBECONFIG ")[0];
-    assert_eq!(kc, format!("{root}/home/dev/.kube/config"));
+    assert_eq!(
+        kc,
+        format!("{root}/var/run/kt-secrets/kt.secret.global.kubeconfig/config")
+    );
     assert_eq!(line("GAC-SAME").len(), 1, "{}", o.stdout);
     assert_eq!(line("KUBECONFIG-HAS-TOKEN").len(), 1, "{}", o.stdout);
     assert!(!Path::new(root).exists());
 }
 
-/// The rendered path of the GCP credentials file (the one not under .aws or .kube).
+/// The rendered path of the GCP credentials file in the gcp Secret's live directory.
 fn gcp_path(want: &BTreeMap<String, u32>) -> String {
     want.keys()
-        .find(|p| !p.contains("/.aws/") && !p.contains("/.kube/"))
+        .find(|p| p.starts_with("/var/run/kt-secrets/kt.secret.global.gcp/"))
         .expect("a GCP credentials file")
         .clone()
 }

@@ -25,7 +25,10 @@ pub mod workloads;
 pub use compute::{Compute, ComputeError, ResolvedCompute, SecretRef};
 pub use error::{Error, Result, Target};
 pub use inject::{InjectError, Injected, Injector, KNOWN_KINDS};
-pub use pod::{MountPlanner, MountedSecret, Ownership, PodMounts, pod_mounts};
+pub use pod::{
+    MountPlanner, MountedSecret, Ownership, PodMounts, Rotation, live_dir, live_keys, pod_mounts,
+    rotation, rotation_of_targets,
+};
 pub use status::{Local, LocalCheck, StatusEntry, StatusOptions, WorkloadUse, local_state};
 pub use store::{
     ApplyOutcome, DeleteOutcome, Deletion, ListOptions, RetryPolicy, SecretInfo, SecretStore,

@@ -4,7 +4,10 @@
 //! Files are mounted one by one with `subPath` rather than as a whole directory, because a
 //! volume mounted over `~/.ssh` would hide what the image put there (`known_hosts`, `config`).
 //! The price is that a `subPath` file does not follow later changes of the Secret; the pod
-//! template carries each secret's content hash instead, so a changed secret rolls the pods.
+//! template carries each secret's content hash, so a changed secret can roll the pods. Where
+//! an SDK finds its file through an env var, the whole volume is mounted too, as a directory
+//! of its own that kubelet keeps current, and the env var points there
+//! ([`MountPlanner::secret`]).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -17,6 +20,147 @@ use kt_secrets_core::{
 };
 
 use crate::compute::ComputeError;
+
+/// Where a secret's whole volume is mounted when an env var points into it: a directory of its
+/// own, so the mount hides nothing of the image. One directory per Secret object
+/// ([`live_dir`]).
+pub const LIVE_ROOT: &str = "/var/run/kt-secrets";
+
+/// The directory kubelet keeps current with the Secret `object_name`.
+pub fn live_dir(object_name: &str) -> String {
+    format!("{LIVE_ROOT}/{object_name}")
+}
+
+/// Files that an SDK reads from a fixed path unless an env var names another: a secret with a
+/// file at such a path also gets the env var, pointing at its copy in [`live_dir`].
+///
+/// - botocore (`botocore/configprovider.py`, `BOTOCORE_DEFAUT_SESSION_VARIABLES`):
+///   `credentials_file` is `AWS_SHARED_CREDENTIALS_FILE`, default `~/.aws/credentials`;
+///   `config_file` is `AWS_CONFIG_FILE`, default `~/.aws/config`. Every new `Session` reads
+///   them again (`botocore/credentials.py`, `SharedCredentialProvider.load`, and
+///   `Session.full_config`), and the AWS CLI and the other AWS SDKs honour the same vars.
+///
+/// Others need no entry here because their providers already set the env var as a
+/// [`Mount::PathEnv`]: `GOOGLE_APPLICATION_CREDENTIALS` (google-auth,
+/// `google/auth/_default.py`, `_get_explicit_environ_credentials`, read on each
+/// `google.auth.default()`), `KUBECONFIG` (client-go `clientcmd`, and the Python client's
+/// `load_kube_config`, read on each load). `AZURE_CONFIG_DIR` names a directory the Azure CLI
+/// writes to, so it stays on the image's writable path, and Hugging Face's token reaches the
+/// pod as `HF_TOKEN`, which `huggingface_hub` prefers to `HF_TOKEN_PATH`
+/// (`huggingface_hub/utils/_auth.py`, `get_token`): both need a rollout.
+pub const SDK_FILE_ENVS: &[(&str, &str)] = &[
+    ("~/.aws/credentials", "AWS_SHARED_CREDENTIALS_FILE"),
+    ("~/.aws/config", "AWS_CONFIG_FILE"),
+];
+
+/// Whether a change of a Secret reaches running pods.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Rotation {
+    /// Every key reaches the pod as a file that an env var names in [`live_dir`]: kubelet
+    /// updates it in place (within its sync period), and the SDK reads it again.
+    Live,
+    /// Some keys do; the others (env vars from `secretKeyRef`, files at fixed paths) need
+    /// `sync --rollout`.
+    Partial,
+    /// None does: every change needs `sync --rollout` (env vars are read at container start,
+    /// and kubelet never updates `subPath` files).
+    Rollout,
+}
+
+impl Rotation {
+    /// `live`, `partial` or `rollout`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Rotation::Live => "live",
+            Rotation::Partial => "partial",
+            Rotation::Rollout => "rollout",
+        }
+    }
+
+    fn of(live: usize, other: usize) -> Rotation {
+        match (live, other) {
+            (0, _) => Rotation::Rollout,
+            (_, 0) => Rotation::Live,
+            _ => Rotation::Partial,
+        }
+    }
+}
+
+impl fmt::Display for Rotation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Rotation::Live => "live",
+            Rotation::Partial => "partly live",
+            Rotation::Rollout => "needs --rollout",
+        })
+    }
+}
+
+/// The keys of `secret` that reach a pod live (see [`Rotation::Live`]), as
+/// [`MountPlanner::secret`] mounts them.
+pub fn live_keys(secret: &Secret) -> BTreeSet<String> {
+    let m = MountedSecret::managed(secret.clone(), crate::manifest::GLOBAL_OWNER);
+    let mut p = match MountPlanner::new(kt_secrets_core::DEFAULT_CONTAINER_HOME) {
+        Ok(p) => p,
+        Err(_) => return BTreeSet::new(),
+    };
+    if p.secret(&m).is_err() {
+        return BTreeSet::new();
+    }
+    let out = p.finish();
+    let dir = format!("{}/", live_dir(&m.object_name));
+    let named: BTreeSet<&str> = out
+        .env
+        .iter()
+        .filter_map(|e| e.value.as_deref())
+        .filter_map(|v| v.strip_prefix(&dir))
+        .collect();
+    let items = out
+        .volumes
+        .iter()
+        .filter_map(|v| v.secret.as_ref())
+        .flat_map(|s| s.items.iter().flatten());
+    items
+        .filter(|i| named.contains(i.path.as_str()))
+        .map(|i| i.key.clone())
+        .collect()
+}
+
+/// How a change of `secret` reaches running pods.
+pub fn rotation(secret: &Secret) -> Rotation {
+    let live = live_keys(secret);
+    let mounted: BTreeSet<&str> = secret.mounts().iter().filter_map(Mount::key).collect();
+    Rotation::of(
+        live.len(),
+        mounted.iter().filter(|k| !live.contains(**k)).count(),
+    )
+}
+
+/// [`rotation`] from a provider's description ([`kt_secrets_core::ProviderInfo::targets`]:
+/// `file PATH (MODE)`, `env VAR=PATH`, `env VAR`), for what it gives when it finds its files.
+pub fn rotation_of_targets(targets: &[String]) -> Rotation {
+    let mut files = Vec::new();
+    let mut named = BTreeSet::new();
+    let mut secret_env = 0;
+    for t in targets {
+        if let Some(rest) = t.strip_prefix("file ") {
+            files.push(rest.split_whitespace().next().unwrap_or_default());
+        } else if let Some(rest) = t.strip_prefix("env ") {
+            let word = rest.split_whitespace().next().unwrap_or_default();
+            match word.split_once('=') {
+                Some((_, path)) => {
+                    named.insert(path);
+                }
+                None => secret_env += 1,
+            }
+        }
+    }
+    let live = files
+        .iter()
+        .filter(|f| named.contains(**f) || SDK_FILE_ENVS.iter().any(|(p, _)| p == *f))
+        .count();
+    Rotation::of(live, files.len() - live + secret_env)
+}
 
 /// Longest volume name: volume names are DNS-1123 labels.
 const MAX_VOLUME_NAME: usize = 63;
@@ -119,6 +263,13 @@ impl MountPlanner {
     }
 
     /// Every mount of `s`.
+    ///
+    /// Each file is mounted at its own path with `subPath`. kubelet never updates a `subPath`
+    /// mount when the Secret changes, so where an SDK takes the file's path from an env var
+    /// (a [`Mount::PathEnv`] of the secret, or [`SDK_FILE_ENVS`]), the whole volume is also
+    /// mounted as a directory at [`live_dir`], which kubelet keeps current, and the env var
+    /// points there: a rotation then reaches running pods. The fixed-path copy stays for
+    /// tools that ignore the env var.
     pub fn secret(&mut self, s: &MountedSecret) -> Result<(), ComputeError> {
         let who = s.who();
         let mut items: Vec<KeyToPath> = Vec::new();
@@ -126,6 +277,33 @@ impl MountPlanner {
         let mut mounts: Vec<(String, String)> = Vec::new();
         for m in s.secret.mounts() {
             m.validate()?;
+            if let Mount::File { key, path, mode } = m {
+                let target = expand_container_path(path, &self.home);
+                // Data keys cannot contain '/', so `n/key` never collides with a plain key.
+                let n = used_keys.entry(key.as_str()).or_insert(0);
+                let item_path = if *n == 0 {
+                    key.clone()
+                } else {
+                    format!("{n}/{key}")
+                };
+                *n += 1;
+                items.push(KeyToPath {
+                    key: key.clone(),
+                    path: item_path.clone(),
+                    mode: Some(*mode as i32),
+                });
+                mounts.push((target, item_path));
+            }
+        }
+        let dir = live_dir(&s.object_name);
+        let live_path = |target: &str| {
+            mounts
+                .iter()
+                .find(|(t, _)| t == target)
+                .map(|(_, item)| format!("{dir}/{item}"))
+        };
+        let mut live = false;
+        for m in s.secret.mounts() {
             match m {
                 Mount::Env { var, key } => {
                     self.claim(Claim::Env(var.clone()), &who)?;
@@ -144,34 +322,49 @@ impl MountPlanner {
                 }
                 Mount::PathEnv { var, path } => {
                     self.claim(Claim::Env(var.clone()), &who)?;
+                    let target = expand_container_path(path, &self.home);
+                    let value = match live_path(&target) {
+                        Some(p) => {
+                            live = true;
+                            p
+                        }
+                        None => target,
+                    };
                     self.out.env.push(EnvVar {
                         name: var.clone(),
-                        value: Some(expand_container_path(path, &self.home)),
+                        value: Some(value),
                         value_from: None,
                     });
                 }
-                Mount::File { key, path, mode } => {
-                    let target = expand_container_path(path, &self.home);
-                    self.claim(Claim::File(target.clone()), &who)?;
-                    // Data keys cannot contain '/', so `n/key` never collides with a plain key.
-                    let n = used_keys.entry(key.as_str()).or_insert(0);
-                    let item_path = if *n == 0 {
-                        key.clone()
-                    } else {
-                        format!("{n}/{key}")
-                    };
-                    *n += 1;
-                    items.push(KeyToPath {
-                        key: key.clone(),
-                        path: item_path.clone(),
-                        mode: Some(*mode as i32),
-                    });
-                    mounts.push((target, item_path));
-                }
+                Mount::File { .. } => {}
             }
+        }
+        for (target, _) in &mounts {
+            self.claim(Claim::File(target.clone()), &who)?;
+        }
+        // An env var that is set already (by the compute, or by another secret) wins: the
+        // SDK then reads that file, and this one stays at its fixed path.
+        for (default, var) in SDK_FILE_ENVS {
+            let target = expand_container_path(default, &self.home);
+            let Some(p) = live_path(&target) else {
+                continue;
+            };
+            if self.claims.contains_key(&Claim::Env((*var).to_owned())) {
+                continue;
+            }
+            self.claim(Claim::Env((*var).to_owned()), &who)?;
+            self.out.env.push(EnvVar {
+                name: (*var).to_owned(),
+                value: Some(p),
+                value_from: None,
+            });
+            live = true;
         }
         if items.is_empty() {
             return Ok(());
+        }
+        if live {
+            self.claim(Claim::File(dir.clone()), &who)?;
         }
         let volume = self.volume_name(&s.object_name);
         self.out.volumes.push(Volume {
@@ -189,6 +382,14 @@ impl MountPlanner {
                 name: volume.clone(),
                 mount_path: target,
                 sub_path: Some(item_path),
+                read_only: Some(true),
+                ..Default::default()
+            });
+        }
+        if live {
+            self.out.volume_mounts.push(VolumeMount {
+                name: volume,
+                mount_path: dir,
                 read_only: Some(true),
                 ..Default::default()
             });
@@ -431,13 +632,76 @@ mod tests {
             .iter()
             .find(|e| e.name == "GOOGLE_APPLICATION_CREDENTIALS")
             .unwrap();
+        // The env var names the copy kubelet keeps current; the fixed-path copy stays.
         assert_eq!(
             e.value.as_deref(),
-            Some("/workspace/.config/gcloud/adc.json")
+            Some("/var/run/kt-secrets/kt.secret.global.gcp/adc.json")
         );
         assert_eq!(
             m.volume_mounts[0].mount_path,
             "/workspace/.config/gcloud/adc.json"
+        );
+        assert_eq!(m.volume_mounts[0].sub_path.as_deref(), Some("adc.json"));
+        assert_eq!(
+            m.volume_mounts[1].mount_path,
+            "/var/run/kt-secrets/kt.secret.global.gcp"
+        );
+        assert_eq!(m.volume_mounts[1].sub_path, None);
+        assert_eq!(m.volume_mounts[1].read_only, Some(true));
+        assert_eq!(m.volume_mounts.len(), 2);
+    }
+
+    #[test]
+    fn without_an_env_var_naming_it_a_file_is_mounted_at_its_path_only() {
+        let s = managed("ssh", vec![Mount::file("id_rsa", "~/.ssh/id_rsa", 0o400)]);
+        let m = pod_mounts(&[], "env", std::slice::from_ref(&s), "/root").unwrap();
+        assert_eq!(m.volume_mounts.len(), 1);
+        assert_eq!(rotation(&s.secret), Rotation::Rollout);
+        // A user's file inside a live directory is refused, as any nesting is.
+        let g = managed(
+            "gcp",
+            vec![
+                Mount::file("k", "~/k.json", 0o600),
+                Mount::path_env("GOOGLE_APPLICATION_CREDENTIALS", "~/k.json"),
+            ],
+        );
+        let inside = managed(
+            "x",
+            vec![Mount::file(
+                "k",
+                "/var/run/kt-secrets/kt.secret.global.gcp/k",
+                0o600,
+            )],
+        );
+        let e = pod_mounts(&[], "env", &[g, inside], "/root")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("/var/run/kt-secrets/kt.secret.global.gcp"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn rotation_from_provider_descriptions() {
+        let t = |v: &[&str]| -> Vec<String> { v.iter().map(|s| (*s).to_owned()).collect() };
+        assert_eq!(
+            rotation_of_targets(&t(&[
+                "file ~/.kube/config (0600)",
+                "env KUBECONFIG=~/.kube/config"
+            ])),
+            Rotation::Live
+        );
+        assert_eq!(
+            rotation_of_targets(&t(&[
+                "file ~/.aws/credentials (0600)",
+                "env AWS_ACCESS_KEY_ID"
+            ])),
+            Rotation::Partial
+        );
+        assert_eq!(
+            rotation_of_targets(&t(&["env OPENAI_API_KEY", "file ~/.ssh/id_rsa (0400)"])),
+            Rotation::Rollout
         );
     }
 

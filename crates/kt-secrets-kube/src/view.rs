@@ -23,8 +23,10 @@
 //! let adc = view.root().join("root/.config/gcloud/adc.json");
 //! assert!(adc.is_file());
 //! assert_eq!(view.home(), view.root().join("root"));
+//! // The env var names the copy that kubelet keeps current (see `pod::live_dir`).
+//! let live = view.host_path("/var/run/kt-secrets/kt.secret.global.gcp/adc.json");
 //! let var = view.env_var("GOOGLE_APPLICATION_CREDENTIALS").unwrap();
-//! assert_eq!(var.expose(), adc.to_str().unwrap().as_bytes());
+//! assert_eq!(var.expose(), live.to_str().unwrap().as_bytes());
 //! view.remove()?; // or drop it
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
@@ -745,10 +747,17 @@ mod tests {
         let env = |k: &str| v.env_var(k).unwrap().expose_str().unwrap().to_owned();
         assert_eq!(env("API_TOKEN"), format!("{CANARY}-API_TOKEN"));
         assert_eq!(env("PLAIN"), "x");
-        assert_eq!(env("KUBECONFIG"), kc.display().to_string());
+        // Env vars that name a mounted file name its copy in the live directory, which
+        // holds the same bytes.
+        let live = root.join("var/run/kt-secrets/kt.secret.global.kc");
+        assert_eq!(env("KUBECONFIG"), live.join("config").display().to_string());
         assert_eq!(
             env("GOOGLE_APPLICATION_CREDENTIALS"),
-            key.display().to_string()
+            live.join("key.json").display().to_string()
+        );
+        assert_eq!(
+            std::fs::read(live.join("config")).unwrap(),
+            std::fs::read(&kc).unwrap()
         );
         assert_eq!(
             env("SECRETS_DIR"),
@@ -767,7 +776,11 @@ mod tests {
         assert_eq!(env("RELATIVE"), "~/.kube/config");
         assert_eq!(env("REF"), "x-$(NOPE)-$(PLAIN)-$");
         assert_eq!(v.host_path("~/.kube/config"), kc);
-        assert_eq!(v.files().len(), 2);
+        assert_eq!(
+            v.files().len(),
+            4,
+            "each file at its path and in the live directory"
+        );
         let d = format!("{v:?}");
         assert!(d.contains("API_TOKEN") && !d.contains(CANARY), "{d}");
     }
