@@ -160,7 +160,7 @@ fn providers(env: &Env, a: ProvidersArgs) -> Result<()> {
                         "sources": info.sources,
                         "targets": info.targets,
                         "defaultDirs": info.default_dirs,
-                        "rotation": kt_secrets_kube::rotation_of_targets(&info.targets).as_str(),
+                        "rotation": kt_secrets::kube::rotation_of_targets(&info.targets).as_str(),
                     })
                 })
                 .collect();
@@ -181,7 +181,7 @@ fn providers(env: &Env, a: ProvidersArgs) -> Result<()> {
                     e.provider.name().to_owned(),
                     info.sources.join("\n"),
                     info.targets.join("\n"),
-                    kt_secrets_kube::rotation_of_targets(&info.targets).to_string(),
+                    kt_secrets::kube::rotation_of_targets(&info.targets).to_string(),
                     e.origin.to_string(),
                 ]);
             }
@@ -677,21 +677,21 @@ async fn describe(env: &Env, a: DescribeArgs) -> Result<()> {
         "Data:",
         &format!("{} keys, {} bytes", data.len(), data.total_size()),
     );
-    let live = kt_secrets_kube::live_keys(&secret);
-    let rotation = kt_secrets_kube::rotation(&secret);
+    let live = kt_secrets::kube::live_keys(&secret);
+    let rotation = kt_secrets::kube::rotation(&secret);
     field(
         &mut out,
         "Rotation:",
         &match rotation {
-            kt_secrets_kube::Rotation::Live => {
+            kt_secrets::kube::Rotation::Live => {
                 "live: running pods see a change without a restart".to_owned()
             }
-            kt_secrets_kube::Rotation::Partial => {
+            kt_secrets::kube::Rotation::Partial => {
                 "partly live: keys marked --rollout reach running pods only after \
                  `kt-secrets sync --rollout`"
                     .to_owned()
             }
-            kt_secrets_kube::Rotation::Rollout => {
+            kt_secrets::kube::Rotation::Rollout => {
                 "a change reaches running pods only after `kt-secrets sync --rollout`".to_owned()
             }
         },
