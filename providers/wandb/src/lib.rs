@@ -10,7 +10,7 @@
 //! machines' passwords stay there.
 //!
 //! The netrc is parsed with `rust-netrc`, a port of Python's `netrc` module, so a file parses
-//! here as it does for `wandb`; a file it rejects is an error naming the file and line.
+//! here as it does for `wandb`; a file it rejects is an error naming the file (the parser gives no line that could be reported without its text).
 
 use std::path::Path;
 
@@ -114,14 +114,11 @@ fn netrc_password(ctx: &ResolveContext, path: &Path, text: &str) -> Result<Optio
             detail: format!("line {line}: a quote is never closed"),
         });
     }
-    let netrc = text.parse::<netrc::Netrc>().map_err(|e| Error::Parse {
+    let netrc = text.parse::<netrc::Netrc>().map_err(|_| Error::Parse {
         what: path.display().to_string(),
-        // The parser's message quotes the offending token, which may be a password.
-        detail: match error_line(&e.to_string()) {
-            // The parser counts the newline that ends a token, hence "near".
-            Some(n) => format!("not a valid netrc file (near line {n})"),
-            None => "not a valid netrc file".to_owned(),
-        },
+        // rust-netrc's error has no accessor for its line, and its message quotes the offending
+        // token, which may be a password: only the file is named.
+        detail: "not a valid netrc file".to_owned(),
     })?;
     // As in Python's netrc, a name given twice keeps its last entry.
     let entry = netrc
@@ -229,25 +226,18 @@ fn unterminated_quote(text: &str) -> Option<usize> {
     None
 }
 
-/// The line number at the end of a `rust-netrc` error message ("… (line 4)").
-fn error_line(msg: &str) -> Option<u32> {
-    let (_, tail) = msg.rsplit_once("(line ")?;
-    tail.strip_suffix(')')?.parse().ok()
-}
-
 /// The `netloc` of `scheme://netloc/path?query#fragment` as Python's `urllib.parse.urlsplit`
-/// cuts it: everything up to the first `/`, `?` or `#`, untouched. A URL parser that
-/// normalizes (lowercases the host, drops a default port) would name another netrc machine
-/// than `wandb` looks up. `None` without `://` or with nothing after it.
+/// gives it, `None` unless `url` parses as a URL with a host. The `url` crate judges the URL
+/// (scheme, host, port, IPv6 literal), but its serialization normalizes (lowercases the host,
+/// drops a default port) and would name another netrc machine than `wandb` looks up; so the
+/// netloc is the input's own text between `//` and the first `/`, `?` or `#`, as `urlsplit`
+/// cuts it (Lib/urllib/parse.py, `urlsplit` and `_splitnetloc`).
 fn netloc(url: &str) -> Option<String> {
-    let (_, rest) = url.split_once("://")?;
+    let parsed = url::Url::parse(url).ok()?;
+    parsed.host_str().filter(|h| !h.is_empty())?;
+    let (_, rest) = url.trim().split_once("//")?;
     let netloc = rest.split(['/', '?', '#']).next()?;
-    let host = netloc.rsplit_once('@').map_or(netloc, |(_, h)| h);
-    let host = host.strip_prefix('[').map_or_else(
-        || host.split(':').next().unwrap_or_default(),
-        |v6| v6.split(']').next().unwrap_or_default(),
-    );
-    (!host.is_empty()).then(|| netloc.to_owned())
+    (!netloc.is_empty()).then(|| netloc.to_owned())
 }
 
 kt_secrets_core::register_provider!(PROVIDER);
@@ -290,15 +280,5 @@ mod tests {
             None
         );
         assert_eq!(unterminated_quote("machine a password \"a\\\"b\"\n"), None);
-    }
-
-    #[test]
-    fn line_of_parser_errors() {
-        let e = "machine a password x\n  secret-token more\n"
-            .parse::<netrc::Netrc>()
-            .unwrap_err()
-            .to_string();
-        assert_eq!(error_line(&e), Some(2), "{e}");
-        assert_eq!(error_line("no line here"), None);
     }
 }
