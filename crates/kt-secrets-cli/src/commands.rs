@@ -417,7 +417,7 @@ async fn create(env: &Env, a: CreateArgs) -> Result<()> {
         Some(format) => print_manifest(&secret, &env.owner, format)?,
         None => print(&format!(
             "secret/{} {outcome}\n",
-            store.object_name(secret.name())
+            store.object_name_of(&secret)
         ))?,
     }
     Ok(())
@@ -889,6 +889,9 @@ async fn render(env: &Env, a: RenderArgs) -> Result<()> {
     } else {
         let store = env.store().await?;
         let resolved = compute.resolve(&registry, &env.ctx, Some(&store)).await?;
+        for note in resolved.notes() {
+            eprintln!("{note}");
+        }
         let managed: Vec<Secret> = resolved.managed_secrets().cloned().collect();
         // Every secret is checked before any is written: one over a limit stops them all.
         for s in &managed {
@@ -899,13 +902,13 @@ async fn render(env: &Env, a: RenderArgs) -> Result<()> {
         let mut failed = 0;
         for (s, r) in managed.iter().zip(results) {
             match r {
-                Ok(outcome) => eprintln!("secret/{} {outcome}", store.object_name(s.name())),
+                Ok(outcome) => eprintln!("secret/{} {outcome}", store.object_name_of(s)),
                 // One line per secret, like the successes, so the command's own error
                 // stays the single `error:` line.
                 Err(e) => {
                     eprintln!(
                         "secret/{} failed: {}",
-                        store.object_name(s.name()),
+                        store.object_name_of(s),
                         crate::report::cli_text(&e.to_string())
                     );
                     failed += 1;

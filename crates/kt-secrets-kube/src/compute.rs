@@ -332,15 +332,35 @@ impl Compute {
         }
         let owner = compute.get_owner().to_owned();
         let mut mounted = Vec::with_capacity(self.secrets.len());
+        let mut notes = Vec::new();
         for s in &self.secrets {
             mounted.push(match s {
                 SecretRef::Secret(s) => MountedSecret::managed((**s).clone(), &owner),
                 SecretRef::Name(name) if registry.contains(name) => {
                     tracing::debug!(provider = %name, "resolving provider");
-                    let secret = Secret::from_provider_in(registry, ctx, name, None)
-                        .await?
-                        .with_override(self.override_providers);
-                    MountedSecret::managed(secret, &owner)
+                    match Secret::from_provider_in(registry, ctx, name, None).await {
+                        Ok(secret) => MountedSecret::managed(
+                            secret.with_override(self.override_providers),
+                            &owner,
+                        ),
+                        // Nothing local (a CI runner): the cluster's object for the provider,
+                        // as written by us or by Kubetorch, is what the user means.
+                        Err(e) if e.is_nothing_found() && store.is_some() => {
+                            let store = store.expect("checked");
+                            match store.provider_object(name).await? {
+                                Some((secret, object)) => {
+                                    notes.push(format!(
+                                        "{name}: no local credentials found; using the \
+                                         cluster's secret {object} (namespace {})",
+                                        store.namespace()
+                                    ));
+                                    MountedSecret::existing(secret, object)
+                                }
+                                None => return Err(e.into()),
+                            }
+                        }
+                        Err(e) => return Err(e.into()),
+                    }
                 }
                 SecretRef::Name(name) => match store {
                     Some(store) => {
@@ -357,7 +377,9 @@ impl Compute {
                 },
             });
         }
-        ResolvedCompute::new(compute, mounted)
+        let mut resolved = ResolvedCompute::new(compute, mounted)?;
+        resolved.notes = notes;
+        Ok(resolved)
     }
 
     /// [`resolve`](Self::resolve) with the process's providers ([`Registry::global`]: the
@@ -380,6 +402,7 @@ pub struct ResolvedCompute {
     compute: Compute,
     secrets: Vec<MountedSecret>,
     mounts: PodMounts,
+    notes: Vec<String>,
 }
 
 impl ResolvedCompute {
@@ -401,7 +424,14 @@ impl ResolvedCompute {
             compute,
             secrets,
             mounts,
+            notes: Vec::new(),
         })
+    }
+
+    /// One line per secret resolved in some other way than asked, for the user to see: a
+    /// provider with nothing found locally whose object was taken from the cluster.
+    pub fn notes(&self) -> &[String] {
+        &self.notes
     }
 
     pub fn compute(&self) -> &Compute {

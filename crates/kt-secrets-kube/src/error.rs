@@ -85,14 +85,18 @@ pub enum Error {
 
     /// The object exists with other data and the secret does not allow override.
     #[error(
-        "{target} already exists with different data in key(s) {} and secret {name} does not \
-         allow override; nothing was written (set override to replace it)",
+        "{target}, written by {writer}, already exists with different data in key(s) {} and \
+         secret {name} does not allow override; nothing was written (to replace it: {replace})",
         .keys.join(", ")
     )]
     DataDiffers {
         target: Target,
         name: String,
         keys: Vec<String>,
+        /// Who wrote the object: `kt-secrets`, `Python Kubetorch`, or another tool.
+        writer: String,
+        /// What replaces it with this secret.
+        replace: String,
     },
 
     /// The API server refused the credentials or the permission (401, 403).

@@ -69,15 +69,34 @@ pub fn owner_from(username: Option<&str>) -> String {
     }
 }
 
-/// Kubetorch's object name: `kt.secret.<owner>.<name>`. A name that already is one of the
-/// owner's object names is returned unchanged.
+/// Kubetorch's object name for a secret called `name`: `kt.secret.<owner>.<name>`, unless
+/// `name` contains the owner anywhere, in which case it is used as it is. That is what
+/// Kubetorch 0.5.1 does (`KubernetesSecretsClient._format_secret_name`: `if user in name:
+/// return name`), a substring test: with `KT_USERNAME=al`, a secret called `metal` is the
+/// object `metal`.
 pub fn object_name(name: &str, owner: &str) -> String {
-    let own = format!("{OBJECT_PREFIX}{owner}.");
-    if name.starts_with(&own) {
+    if name.contains(owner) {
         name.to_owned()
     } else {
-        format!("{own}{name}")
+        format!("{OBJECT_PREFIX}{owner}.{name}")
     }
+}
+
+/// The name Kubetorch gives `secret`: a provider's secret under its default name (the
+/// provider's) is `<owner>-<provider>` when a user is set, as Kubetorch 0.5.1's `Secret`
+/// constructor names it (`name or f"{config.username}-{provider}"`); any other name stays.
+pub fn kubetorch_name(secret: &Secret, owner: &str) -> String {
+    match secret.provider() {
+        Some(p) if p == secret.name() && owner != GLOBAL_OWNER => format!("{owner}-{p}"),
+        _ => secret.name().to_owned(),
+    }
+}
+
+/// The object `secret` is stored in: [`object_name`] of its [`kubetorch_name`]. With
+/// `KT_USERNAME=alice`, the provider secret `huggingface` is the object `alice-huggingface`,
+/// where Kubetorch writes and mounts it.
+pub fn object_name_of(secret: &Secret, owner: &str) -> String {
+    object_name(&kubetorch_name(secret, owner), owner)
 }
 
 /// The Kubernetes object for `secret`, owned by `owner`. Pure: no I/O, no validation (see
@@ -85,7 +104,7 @@ pub fn object_name(name: &str, owner: &str) -> String {
 pub fn to_manifest(secret: &Secret, owner: &str) -> KubeSecret {
     let mut labels = BTreeMap::new();
     labels.insert(LABEL_MOUNT_TYPE.to_owned(), secret.mount_type().to_owned());
-    labels.insert(LABEL_SECRET_NAME.to_owned(), secret.name().to_owned());
+    labels.insert(LABEL_SECRET_NAME.to_owned(), kubetorch_name(secret, owner));
     if let Some(p) = secret.provider() {
         labels.insert(LABEL_PROVIDER.to_owned(), p.to_owned());
     }
@@ -132,7 +151,7 @@ pub fn to_manifest(secret: &Secret, owner: &str) -> KubeSecret {
         type_: Some("Opaque".to_owned()),
         ..Default::default()
     };
-    obj.metadata.name = Some(object_name(secret.name(), owner));
+    obj.metadata.name = Some(object_name_of(secret, owner));
     obj.metadata.namespace = secret.namespace().map(str::to_owned);
     obj.metadata.labels = Some(labels);
     obj.metadata.annotations = Some(annotations);
@@ -144,12 +163,12 @@ pub fn to_manifest(secret: &Secret, owner: &str) -> KubeSecret {
 pub fn validate(secret: &Secret, owner: &str, namespace: &str) -> Result<()> {
     validate_namespace(namespace)?;
     validate_owner(owner)?;
-    let object = object_name(secret.name(), owner);
+    let object = object_name_of(secret, owner);
     validate_dns1123_subdomain(&object).map_err(|reason| Error::Invalid {
         subject: format!("object name {object:?} of secret {}", secret.name()),
         reason,
     })?;
-    validate_label_value(LABEL_SECRET_NAME, secret.name())?;
+    validate_label_value(LABEL_SECRET_NAME, &kubetorch_name(secret, owner))?;
     if let Some(p) = secret.provider() {
         validate_label_value(LABEL_PROVIDER, p)?;
     }
@@ -419,6 +438,23 @@ fn kubetorch_volume_mounts(
         .collect()
 }
 
+/// Who wrote `obj`, as far as its metadata tells: we keep the mount list in an annotation;
+/// Python Kubetorch writes its `kubetorch.com/` labels without it.
+pub fn writer_of(obj: &KubeSecret) -> &'static str {
+    let has = |m: &Option<BTreeMap<String, String>>, k: &str| {
+        m.as_ref().is_some_and(|m| m.contains_key(k))
+    };
+    if has(&obj.metadata.annotations, ANNOTATION_MOUNTS) {
+        "kt-secrets"
+    } else if has(&obj.metadata.labels, LABEL_MOUNT_TYPE)
+        || has(&obj.metadata.labels, LABEL_SECRET_NAME)
+    {
+        "Python Kubetorch"
+    } else {
+        "another tool (not kt-secrets or Kubetorch)"
+    }
+}
+
 /// Whether `existing` carries the labels and annotations of ours that `desired` has, with the
 /// same values (and none of ours that `desired` lacks).
 pub fn managed_metadata_matches(existing: &KubeSecret, desired: &KubeSecret) -> bool {
@@ -573,12 +609,13 @@ mod tests {
 
     #[test]
     fn file_secret_manifest_is_kubetorch_compatible() {
+        // A user's provider secret is `<user>-<provider>`, as Kubetorch 0.5.1 names it.
         let m = to_manifest(&ssh_like().with_override(true), "alice");
-        assert_eq!(m.metadata.name.as_deref(), Some("kt.secret.alice.ssh"));
+        assert_eq!(m.metadata.name.as_deref(), Some("alice-ssh"));
         assert_eq!(m.type_.as_deref(), Some("Opaque"));
         let l = labels(&m);
         assert_eq!(l[LABEL_MOUNT_TYPE], "volume");
-        assert_eq!(l[LABEL_SECRET_NAME], "ssh");
+        assert_eq!(l[LABEL_SECRET_NAME], "alice-ssh");
         assert_eq!(l[LABEL_PROVIDER], "ssh");
         assert_eq!(l[LABEL_USERNAME], "alice");
         let a = annotations(&m);
@@ -655,10 +692,34 @@ mod tests {
             ssh_like().with_override(true).with_namespace("ns1"),
             env_like().with_namespace("ns1"),
         ] {
-            let mut m = to_manifest(&s, "alice");
+            let mut m = to_manifest(&s, GLOBAL_OWNER);
             m.metadata.namespace = Some("ns1".to_owned());
             assert_eq!(from_manifest(&m).unwrap(), s);
+            // A user's provider secret comes back under Kubetorch's name, in the same object.
+            let mut m = to_manifest(&s, "alice");
+            m.metadata.namespace = Some("ns1".to_owned());
+            let back = from_manifest(&m).unwrap();
+            assert_eq!(back.name(), format!("alice-{}", s.name()));
+            assert_eq!(object_name_of(&back, "alice"), object_name_of(&s, "alice"));
+            assert_eq!(back.data(), s.data());
         }
+    }
+
+    #[test]
+    fn names_as_kubetorch_0_5_1_writes_them() {
+        // kubernetes_secrets_client.py `_format_secret_name`: a name containing the user (a
+        // substring) is the object name as it is.
+        assert_eq!(object_name("alice-db", "alice"), "alice-db");
+        assert_eq!(object_name("metal", "al"), "metal");
+        assert_eq!(object_name("global-x", GLOBAL_OWNER), "global-x");
+        assert_eq!(kubetorch_name(&env_like(), GLOBAL_OWNER), "openai");
+        assert_eq!(
+            object_name_of(&env_like(), GLOBAL_OWNER),
+            "kt.secret.global.openai"
+        );
+        assert_eq!(object_name_of(&env_like(), "alice"), "alice-openai");
+        let renamed = env_like().with_name("keys").unwrap();
+        assert_eq!(object_name_of(&renamed, "alice"), "kt.secret.alice.keys");
     }
 
     #[test]

@@ -187,7 +187,7 @@ pub struct MountedSecret {
 impl MountedSecret {
     pub fn managed(secret: Secret, owner: &str) -> Self {
         MountedSecret {
-            object_name: crate::manifest::object_name(secret.name(), owner),
+            object_name: crate::manifest::object_name_of(&secret, owner),
             secret,
             ownership: Ownership::Managed,
         }

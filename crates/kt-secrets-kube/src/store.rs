@@ -162,6 +162,23 @@ fn owner_in_object_name(object: &str, name: &str) -> Option<String> {
     (!owner.is_empty()).then(|| owner.to_owned())
 }
 
+/// What replaces an object with `secret`: for a provider's secret the exact `kt-secrets`
+/// command, otherwise the same call again with override set.
+fn replace_command(secret: &Secret, ns: &str) -> String {
+    match secret.provider() {
+        Some(p) if p == secret.name() => {
+            format!("kt-secrets create --provider {p} -n {ns} --override")
+        }
+        Some(p) => format!(
+            "kt-secrets create {} --provider {p} -n {ns} --override",
+            secret.name()
+        ),
+        None => "the same command again with --override (Secret::with_override(true) in the \
+                 library)"
+            .to_owned(),
+    }
+}
+
 /// How hard the store tries before reporting a failure.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RetryPolicy {
@@ -519,9 +536,15 @@ impl SecretStore {
         &self.client
     }
 
-    /// The object name `secret` is stored under.
+    /// The owner's object name for a secret called `name` ([`manifest::object_name`]).
     pub fn object_name(&self, name: &str) -> String {
         manifest::object_name(name, &self.owner)
+    }
+
+    /// The object `secret` is stored in ([`manifest::object_name_of`]: a provider's secret of
+    /// user `alice` is `alice-<provider>`, as Kubetorch names it).
+    pub fn object_name_of(&self, secret: &Secret) -> String {
+        manifest::object_name_of(secret, &self.owner)
     }
 
     /// Creates or updates `secret` (in its own namespace if it has one, else the store's)
@@ -541,7 +564,7 @@ impl SecretStore {
         manifest::validate(secret, &self.owner, &ns)?;
         let mut desired = manifest::to_manifest(secret, &self.owner);
         desired.metadata.namespace = Some(ns.clone());
-        let object = self.object_name(secret.name());
+        let object = self.object_name_of(secret);
         let outcome = self.apply_manifest(secret, &desired, &object, &ns).await;
         manifest::scrub(&mut desired);
         outcome
@@ -606,6 +629,8 @@ impl SecretStore {
                     target: target(),
                     name: secret.name().to_owned(),
                     keys,
+                    writer: manifest::writer_of(&existing).to_owned(),
+                    replace: replace_command(secret, ns),
                 });
             }
             let mut replacement = manifest::replacement(&existing, desired);
@@ -685,6 +710,24 @@ impl SecretStore {
             }
         }
         Ok(Found::Neither(tried))
+    }
+
+    /// The cluster's secret for `provider`, if there is one: the object a provider secret of
+    /// the owner is stored in (`<owner>-<provider>` for a user, as Kubetorch writes it, else
+    /// `kt.secret.global.<provider>`), then `kt.secret.<owner>.<provider>`.
+    pub async fn provider_object(&self, provider: &str) -> Result<Option<(Secret, String)>> {
+        manifest::validate_namespace(&self.namespace)?;
+        manifest::validate_owner(&self.owner)?;
+        let mut candidates = vec![self.object_name(&normalize_name(provider)?)];
+        if self.owner != manifest::GLOBAL_OWNER {
+            candidates.insert(0, format!("{}-{provider}", self.owner));
+        }
+        for object in candidates {
+            if let Some(obj) = self.read(&object).await? {
+                return Ok(Some((self.decode(obj)?, object)));
+            }
+        }
+        Ok(None)
     }
 
     /// Kubetorch's name for [`SecretStore::get`].
