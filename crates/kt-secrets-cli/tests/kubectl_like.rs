@@ -88,7 +88,12 @@ fn get_is_list_with_kubectls_output_modes_and_selectors() {
     // The AGE column may tick between the two calls, so it is left out of the comparison.
     let without_age = |out: &str| -> Vec<String> {
         out.lines()
-            .map(|l| l.rsplit_once(' ').map_or(l, |(rest, _)| rest).trim_end().to_owned())
+            .map(|l| {
+                l.rsplit_once(' ')
+                    .map_or(l, |(rest, _)| rest)
+                    .trim_end()
+                    .to_owned()
+            })
             .collect()
     };
     assert_eq!(without_age(&list.stdout), without_age(&get.stdout));

@@ -92,11 +92,11 @@ pub enum Error {
     DataDiffers {
         target: Target,
         name: String,
-        keys: Vec<String>,
-        /// Who wrote the object: `kt-secrets`, `Python Kubetorch`, or another tool.
-        writer: String,
-        /// What replaces it with this secret.
-        replace: String,
+        keys: Box<[String]>,
+        /// Who wrote the object.
+        writer: crate::manifest::Writer,
+        /// What replaces it with this secret (boxed: keeps the error small).
+        replace: Box<str>,
     },
 
     /// The API server refused the credentials or the permission (401, 403).

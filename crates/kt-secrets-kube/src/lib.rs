@@ -25,6 +25,7 @@ pub mod workloads;
 pub use compute::{Compute, ComputeError, ResolvedCompute, SecretRef};
 pub use error::{Error, Result, Target};
 pub use inject::{InjectError, Injected, Injector, KNOWN_KINDS};
+pub use manifest::Writer;
 pub use pod::{
     MountPlanner, MountedSecret, Ownership, PodMounts, Rotation, live_dir, live_keys, pod_mounts,
     rotation, rotation_of_targets,

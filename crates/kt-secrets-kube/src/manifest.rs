@@ -438,20 +438,41 @@ fn kubetorch_volume_mounts(
         .collect()
 }
 
-/// Who wrote `obj`, as far as its metadata tells: we keep the mount list in an annotation;
-/// Python Kubetorch writes its `kubetorch.com/` labels without it.
-pub fn writer_of(obj: &KubeSecret) -> &'static str {
+/// Who wrote an object, as far as its metadata tells.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Writer {
+    /// It carries our mount list.
+    KtSecrets,
+    /// It carries Kubetorch's `kubetorch.com/` labels and not our mount list.
+    Kubetorch,
+    /// Neither (kubectl, Helm, another operator).
+    Other,
+}
+
+impl std::fmt::Display for Writer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Writer::KtSecrets => "kt-secrets",
+            Writer::Kubetorch => "Python Kubetorch",
+            Writer::Other => "another tool (not kt-secrets or Kubetorch)",
+        })
+    }
+}
+
+/// Who wrote `obj`: we keep the mount list in an annotation; Python Kubetorch writes its
+/// `kubetorch.com/` labels without it.
+pub fn writer_of(obj: &KubeSecret) -> Writer {
     let has = |m: &Option<BTreeMap<String, String>>, k: &str| {
         m.as_ref().is_some_and(|m| m.contains_key(k))
     };
     if has(&obj.metadata.annotations, ANNOTATION_MOUNTS) {
-        "kt-secrets"
+        Writer::KtSecrets
     } else if has(&obj.metadata.labels, LABEL_MOUNT_TYPE)
         || has(&obj.metadata.labels, LABEL_SECRET_NAME)
     {
-        "Python Kubetorch"
+        Writer::Kubetorch
     } else {
-        "another tool (not kt-secrets or Kubetorch)"
+        Writer::Other
     }
 }
 

@@ -135,7 +135,7 @@ impl SecretStore {
         let own = format!("{}{}.", manifest::OBJECT_PREFIX, self.owner());
         let mut out = Vec::new();
         for obj in &mut list.items {
-            let entry = entry_of(obj, &own, options, now);
+            let entry = entry_of(obj, &own, self.owner(), options, now);
             manifest::scrub(obj);
             if let Some(e) = entry? {
                 out.push(e);
@@ -149,6 +149,7 @@ impl SecretStore {
 fn entry_of(
     obj: &KubeSecret,
     own_prefix: &str,
+    owner: &str,
     options: &StatusOptions,
     now: k8s_openapi::jiff::Timestamp,
 ) -> Result<Option<StatusEntry>> {
@@ -158,7 +159,15 @@ fn entry_of(
         .annotations
         .as_ref()
         .is_some_and(|a| a.contains_key(manifest::ANNOTATION_MOUNTS));
-    if !managed || !object_name.starts_with(own_prefix) {
+    // A user's provider secrets are `<user>-<provider>`, as Kubetorch names them
+    // (manifest::object_name_of); the username label says whose they are.
+    let labelled = obj
+        .metadata
+        .labels
+        .as_ref()
+        .and_then(|l| l.get(manifest::LABEL_USERNAME))
+        .is_some_and(|u| u == owner);
+    if !managed || !(object_name.starts_with(own_prefix) || labelled) {
         return Ok(None);
     }
     let secret = manifest::from_manifest(obj)?;

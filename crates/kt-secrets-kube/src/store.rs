@@ -628,9 +628,9 @@ impl SecretStore {
                 return Err(Error::DataDiffers {
                     target: target(),
                     name: secret.name().to_owned(),
-                    keys,
-                    writer: manifest::writer_of(&existing).to_owned(),
-                    replace: replace_command(secret, ns),
+                    keys: keys.into(),
+                    writer: manifest::writer_of(&existing),
+                    replace: replace_command(secret, ns).into(),
                 });
             }
             let mut replacement = manifest::replacement(&existing, desired);
@@ -863,9 +863,11 @@ impl SecretStore {
         options.owner = Some(self.owner.clone());
         options.all_namespaces = false;
         let found = self.list(&options).await?;
-        let found = found
-            .into_iter()
-            .filter(|i| i.object_name.starts_with(manifest::OBJECT_PREFIX));
+        // A user's provider secrets are `<user>-<provider>` (manifest::object_name_of).
+        let users = format!("{}-", self.owner);
+        let found = found.into_iter().filter(|i| {
+            i.object_name.starts_with(manifest::OBJECT_PREFIX) || i.object_name.starts_with(&users)
+        });
         Ok(stream::iter(found.map(|info| async move {
             let result = self.delete_object(&info.object_name).await;
             Deletion {
