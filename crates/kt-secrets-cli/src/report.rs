@@ -69,8 +69,8 @@ fn escape_controls(text: &str) -> String {
 /// Library wording for what, on the command line, is a flag: messages name the flag.
 const FLAG_WORDS: &[(&str, &str)] = &[
     (
-        "(set override to replace it)",
-        "(pass --override to replace it)",
+        "(to replace it: set override)",
+        "(to replace it: pass --override)",
     ),
     ("the compute's env_vars", "--env"),
     (
@@ -156,7 +156,9 @@ mod tests {
         let e = kt_secrets::kube::Error::DataDiffers {
             target: kt_secrets::kube::Target::object("kt.secret.global.x", "ns"),
             name: "x".to_owned(),
-            keys: vec!["K".to_owned()],
+            keys: vec!["K".to_owned()].into(),
+            writer: kt_secrets::kube::Writer::KtSecrets,
+            replace: "set override".into(),
         };
         let shown = lines(&e.into()).join("\n");
         assert!(

@@ -163,7 +163,7 @@ fn owner_in_object_name(object: &str, name: &str) -> Option<String> {
 }
 
 /// What replaces an object with `secret`: for a provider's secret the exact `kt-secrets`
-/// command, otherwise the same call again with override set.
+/// command, otherwise the same call again with override set (`--override`).
 fn replace_command(secret: &Secret, ns: &str) -> String {
     match secret.provider() {
         Some(p) if p == secret.name() => {
@@ -173,9 +173,8 @@ fn replace_command(secret: &Secret, ns: &str) -> String {
             "kt-secrets create {} --provider {p} -n {ns} --override",
             secret.name()
         ),
-        None => "the same command again with --override (Secret::with_override(true) in the \
-                 library)"
-            .to_owned(),
+        // The CLI shows this as its flag (report::FLAG_WORDS).
+        None => "set override".to_owned(),
     }
 }
 

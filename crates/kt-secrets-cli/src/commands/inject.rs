@@ -5,10 +5,10 @@ use std::io::Read;
 use std::path::Path;
 
 use anyhow::Context;
+use kt_secrets::Secret;
 use kt_secrets::kube::compute::ComputeError;
 use kt_secrets::kube::inject::{self, Injector};
 use kt_secrets::kube::{MountedSecret, SecretStore, manifest};
-use kt_secrets::{Registry, Secret};
 use serde_json::Value;
 
 use super::{Env, Failure, Result, SYNC_CONCURRENCY, found_providers};
@@ -40,9 +40,15 @@ pub(super) async fn inject(env: &Env, a: InjectArgs) -> Result<()> {
     // Provider secrets resolve once, here; the rest are Secrets of the cluster.
     let mut providers: Vec<Secret> = Vec::new();
     let mut existing: Vec<String> = Vec::new();
+    // Providers with nothing local: the cluster's object for each (not with --dry-run).
+    let mut from_cluster: Vec<String> = Vec::new();
     for name in &a.secrets {
         if registry.contains(name) {
-            providers.push(provider_secret(&registry, env, name, a.override_existing).await?);
+            match Secret::from_provider_in(&registry, &env.ctx, name, None).await {
+                Ok(s) => providers.push(s.with_override(a.override_existing)),
+                Err(e) if e.is_nothing_found() && !a.dry_run => from_cluster.push(name.clone()),
+                Err(e) => return Err(e.into()),
+            }
         } else if a.dry_run {
             return Err(ComputeError::NeedsCluster {
                 name: name.clone(),
@@ -110,6 +116,26 @@ pub(super) async fn inject(env: &Env, a: InjectArgs) -> Result<()> {
                     .get_object(name)
                     .await
                     .with_context(|| format!("--secret {name} in namespace {ns}"))?;
+                mounted.push(MountedSecret::existing(secret, object));
+            }
+            for name in &from_cluster {
+                let Some((secret, object)) = in_ns.provider_object(name).await? else {
+                    // The local "nothing found", which lists every place looked at.
+                    return Err(
+                        match Secret::from_provider_in(&registry, &env.ctx, name, None).await {
+                            Err(e) => e.into(),
+                            Ok(_) => anyhow::anyhow!(
+                                "--secret {name}: nothing found locally and no secret for it in \
+                             namespace {ns}"
+                            )
+                            .into(),
+                        },
+                    );
+                };
+                eprintln!(
+                    "{name}: no local credentials found; using the cluster's secret {object} \
+                     (namespace {ns})"
+                );
                 mounted.push(MountedSecret::existing(secret, object));
             }
         }
@@ -182,7 +208,7 @@ pub(super) async fn inject(env: &Env, a: InjectArgs) -> Result<()> {
                 let results = in_ns.sync(managed, SYNC_CONCURRENCY).await;
                 for (s, r) in managed.iter().zip(results) {
                     total += 1;
-                    let object = in_ns.object_name(s.name());
+                    let object = in_ns.object_name_of(s);
                     match r {
                         Ok(outcome) => eprintln!("secret/{object} {outcome} (namespace {ns})"),
                         Err(e) => {
@@ -241,17 +267,6 @@ fn namespace_of(doc: &Value, default_ns: Option<&str>) -> String {
         .or(default_ns)
         .unwrap_or(NO_NAMESPACE)
         .to_owned()
-}
-
-async fn provider_secret(
-    registry: &Registry,
-    env: &Env,
-    name: &str,
-    override_existing: bool,
-) -> Result<Secret> {
-    Ok(Secret::from_provider_in(registry, &env.ctx, name, None)
-        .await?
-        .with_override(override_existing))
 }
 
 /// The text of `-f FILE` (or stdin for `-`), and how errors name it. Pipes and FIFOs are read
