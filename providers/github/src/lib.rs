@@ -342,26 +342,14 @@ fn hosts_token(ctx: &ResolveContext, path: &Path, text: &str) -> Result<Option<S
 }
 
 /// `name` in the first directory of the context's `PATH` that holds it as an executable file.
-/// Empty and relative entries are skipped: they would depend on this process's working
-/// directory.
+/// Empty and relative entries are dropped before the search: they would depend on this
+/// process's working directory.
 fn find_executable(ctx: &ResolveContext, name: &str) -> Option<PathBuf> {
-    ctx.env("PATH")?
-        .split(':')
-        .map(Path::new)
-        .filter(|d| d.is_absolute())
-        .map(|d| d.join(name))
-        .find(|p| is_executable(p))
-}
-
-#[cfg(unix)]
-fn is_executable(p: &Path) -> bool {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
-}
-
-#[cfg(not(unix))]
-fn is_executable(p: &Path) -> bool {
-    std::fs::metadata(p).is_ok_and(|m| m.is_file())
+    let dirs = std::env::split_paths(ctx.env("PATH")?).filter(|d| d.is_absolute());
+    let path = std::env::join_paths(dirs).ok()?;
+    // With only absolute directories the working directory is never consulted; the home
+    // stands in because `which_in` wants one.
+    which::which_in(name, Some(path), ctx.home()).ok()
 }
 
 kt_secrets_core::register_provider!(PROVIDER);
