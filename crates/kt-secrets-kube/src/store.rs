@@ -882,6 +882,13 @@ impl SecretStore {
 
     /// Runs one request, retrying transient failures up to [`RetryPolicy::attempts`] times
     /// with backoff. On failure, returns the last failure and how many attempts were made.
+    // Hand-written rather than a retry crate (`backon`'s `Retryable` was weighed): what a
+    // crate would take over is only the capped, jittered exponential delay. Everything else
+    // stays here either way: kube errors classified into `Failure` (429/5xx, unreachable,
+    // timed-out attempts retried; 4xx and auth never), the per-attempt `request_timeout`,
+    // the overall `deadline` that also cuts a backoff short, and the number of attempts made,
+    // which errors report and the request-count tests check. The 409 read-compare-write rounds
+    // of `apply` are not a retry of one future and use the same `RetryPolicy::delay`.
     pub(crate) async fn call<T, F, Fut>(&self, mut op: F) -> std::result::Result<T, (Failure, u32)>
     where
         F: FnMut() -> Fut,
