@@ -677,6 +677,11 @@ async fn describe(env: &Env, a: DescribeArgs) -> Result<()> {
         "Data:",
         &format!("{} keys, {} bytes", data.len(), data.total_size()),
     );
+    if secret.provider() == Some("aws")
+        && let Some(at) = kt_secrets::kt_provider_aws::sso_token_expiry(data)
+    {
+        field(&mut out, "SSO token:", &format!("expires {at}"));
+    }
     let live = kt_secrets::kube::live_keys(&secret);
     let rotation = kt_secrets::kube::rotation(&secret);
     field(

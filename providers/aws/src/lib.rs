@@ -78,6 +78,8 @@ pub struct Aws;
 
 pub const PROVIDER: Aws = Aws;
 
+pub use profiles::{SSO_TOKEN, sso_token_expiry};
+
 #[async_trait::async_trait]
 impl Provider for Aws {
     fn name(&self) -> &str {

@@ -360,6 +360,23 @@ fn sso_token(
     Ok(())
 }
 
+/// When the SSO token shipped with an SSO profile expires: the `expiresAt` field that `aws sso
+/// login` writes into the cache file and botocore reads back (`tokens.SSOTokenProvider`,
+/// `_refresher`: `dateutil.parser.parse(token_dict["expiresAt"])`). Only a value shaped like a
+/// timestamp is returned, so nothing else of the file (the access and refresh tokens) can reach
+/// a terminal through it.
+pub fn sso_token_expiry(data: &kt_secrets_core::SecretData) -> Option<String> {
+    let file: serde_json::Value = serde_json::from_slice(data.get(SSO_TOKEN)?.expose()).ok()?;
+    let at = file.get("expiresAt")?.as_str()?;
+    let timestamp = !at.is_empty()
+        && at.len() <= 40
+        && at.starts_with(|c: char| c.is_ascii_digit())
+        && at
+            .chars()
+            .all(|c| c.is_ascii_digit() || "-:.+TZUC ".contains(c));
+    timestamp.then(|| at.to_owned())
+}
+
 fn missing(files: &[File], name: &str, parent: Option<&str>, from: Option<&str>) -> Error {
     let which = match (parent, from) {
         (Some(p), _) => format!("profile {name:?}, the source_profile of {p:?},"),
@@ -388,5 +405,41 @@ fn missing(files: &[File], name: &str, parent: Option<&str>, from: Option<&str>)
                 known.join(", ")
             }
         ),
+    }
+}
+
+#[cfg(test)]
+mod sso_expiry_tests {
+    use super::*;
+
+    fn data(json: &str) -> kt_secrets_core::SecretData {
+        let mut d = kt_secrets_core::SecretData::new();
+        d.insert(SSO_TOKEN, json.as_bytes().to_vec()).unwrap();
+        d
+    }
+
+    #[test]
+    fn the_cache_files_expiry_and_nothing_else() {
+        let d = data(r#"{"accessToken":"CANARY-token","expiresAt":"2026-12-02T18:00:00Z"}"#);
+        assert_eq!(
+            sso_token_expiry(&d).as_deref(),
+            Some("2026-12-02T18:00:00Z")
+        );
+        // botocore's older caches write "UTC" instead of "Z".
+        let d = data(r#"{"expiresAt":"2026-12-02T18:00:00UTC"}"#);
+        assert_eq!(
+            sso_token_expiry(&d).as_deref(),
+            Some("2026-12-02T18:00:00UTC")
+        );
+        // Anything not shaped like a timestamp is never echoed.
+        for bad in [
+            r#"{"expiresAt":"CANARY-token"}"#,
+            r#"{"expiresAt":""}"#,
+            r#"{"accessToken":"CANARY-token"}"#,
+            "not json CANARY-token",
+        ] {
+            assert_eq!(sso_token_expiry(&data(bad)), None, "{bad}");
+        }
+        assert_eq!(sso_token_expiry(&kt_secrets_core::SecretData::new()), None);
     }
 }
