@@ -616,3 +616,51 @@ fn completion_scripts_load_in_their_shells() {
         );
     }
 }
+
+/// In a pod, with no kubeconfig, the service account kubelet mounts at
+/// `/var/run/secrets/kubernetes.io/serviceaccount` (token, ca.crt, namespace) and the
+/// `KUBERNETES_SERVICE_HOST`/`_PORT` env vars are the cluster, as kubectl and client-go's
+/// `rest.InClusterConfig` use them. The test lays that mount down in a private mount namespace
+/// (`unshare -m`, a tmpfs over /run), so the machine's own /run is untouched; it needs root.
+#[test]
+fn in_a_pod_the_service_account_is_the_cluster() {
+    let root = rustix::process::geteuid().is_root();
+    if !root && std::env::var_os("CI").is_none() {
+        eprintln!("skipped: needs root for `unshare -m`; CI runs it as root");
+        return;
+    }
+    assert!(root, "CI runs this test as root: it needs `unshare -m`");
+    let cluster = Cluster::start();
+    let home = FixtureHome::new();
+    literal(&cluster, &home, "in-pod", None);
+
+    let sa = tempfile::tempdir().unwrap();
+    std::fs::write(sa.path().join("token"), cluster.server.token()).unwrap();
+    std::fs::write(sa.path().join("ca.crt"), cluster.server.ca_pem()).unwrap();
+    std::fs::write(sa.path().join("namespace"), cluster.namespace()).unwrap();
+    let bin = assert_cmd::cargo::cargo_bin("kt-secrets");
+    let out = std::process::Command::new("unshare")
+        .args(["--mount", "--propagation", "private", "sh", "-c"])
+        .arg(
+            "set -e; mount -t tmpfs tmpfs /run; \
+             d=/run/secrets/kubernetes.io/serviceaccount; mkdir -p $d; cp \"$SA\"/* $d/; \
+             exec \"$KT\" get -o name",
+        )
+        .env_clear()
+        .env("HOME", home.root())
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("SA", sa.path())
+        .env("KT", &bin)
+        .env("KUBERNETES_SERVICE_HOST", "127.0.0.1")
+        .env(
+            "KUBERNETES_SERVICE_PORT",
+            cluster.server.addr().port().to_string(),
+        )
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("run unshare (util-linux)");
+    let (stdout, stderr) = text(&out);
+    assert!(!stderr.contains(CANARY), "{stderr}");
+    assert!(out.status.success(), "stderr:\n{stderr}\nstdout:\n{stdout}");
+    assert_eq!(stdout, "secret/kt.secret.global.in-pod\n", "{stderr}");
+}
