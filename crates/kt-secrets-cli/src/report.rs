@@ -54,7 +54,7 @@ fn is_usage(e: &anyhow::Error) -> bool {
 /// `text` with every control character escaped as Rust escapes it (`\n`, `\t`, `\u{1b}`),
 /// so that a path, name or key holding one cannot split a message line or drive the
 /// terminal. Used for every message the CLI prints about its input.
-fn escape_controls(text: &str) -> String {
+pub(crate) fn escape_controls(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         if c.is_control() {

@@ -1,6 +1,7 @@
 //! `kt-secrets sync`: provider Secrets brought up to date with this machine, and optionally
 //! the workloads that read them rolled.
 
+use crate::report::escape_controls;
 use kt_secrets::kube::{SecretSync, SyncOptions, WorkloadSync};
 
 use super::{Env, Result};
@@ -59,7 +60,13 @@ pub(super) async fn run(env: &Env, a: SyncArgs) -> Result<()> {
             ),
             SecretSync::Failed(e) => format!("failed: {e}"),
         };
-        out.push_str(&format!("secret/{} {line}\n", s.object_name));
+        // Error texts name paths and keys from the user's files: one line each, as the error
+        // printer keeps them.
+        out.push_str(&format!(
+            "secret/{} {}\n",
+            escape_controls(&s.object_name),
+            escape_controls(&line)
+        ));
     }
     for w in &report.workloads {
         let kind = w.workload.kind.resource();
@@ -73,13 +80,17 @@ pub(super) async fn run(env: &Env, a: SyncArgs) -> Result<()> {
             WorkloadSync::Failed(e) => format!("failed: {e}"),
         };
         out.push_str(&format!(
-            "{kind}/{} {line} (reads {})\n",
-            w.workload.name,
-            w.secrets.join(", ")
+            "{kind}/{} {} (reads {})\n",
+            escape_controls(&w.workload.name),
+            escape_controls(&line),
+            escape_controls(&w.secrets.join(", "))
         ));
     }
     if let Some(e) = &report.workloads_error {
-        out.push_str(&format!("workloads could not be listed: {e}\n"));
+        out.push_str(&format!(
+            "workloads could not be listed: {}\n",
+            escape_controls(&e.to_string())
+        ));
     }
     if a.dry_run {
         out.push_str("dry run: nothing was written\n");
