@@ -821,7 +821,13 @@ async fn delete(env: &Env, a: DeleteArgs) -> Result<()> {
         }
     }
     if let Some(p) = &a.prefix {
-        for d in store.delete_prefix(p).await? {
+        let deletions = {
+            let bar = crate::progress::Bar::new("deleting");
+            store
+                .delete_prefix_with_progress(p, &|done, total, name| bar.tell(done, total, name))
+                .await?
+        };
+        for d in deletions {
             match d.result {
                 Ok(DeleteOutcome::Deleted { object_name }) => {
                     print(&format!("secret/{object_name} deleted\n"))?;
@@ -903,7 +909,14 @@ async fn render(env: &Env, a: RenderArgs) -> Result<()> {
             let ns = s.namespace().unwrap_or(store.namespace()).to_owned();
             manifest::validate(s, &env.owner, &ns)?;
         }
-        let results = store.sync(&managed, SYNC_CONCURRENCY).await;
+        let results = {
+            let bar = crate::progress::Bar::new("applying");
+            store
+                .sync_with_progress(&managed, SYNC_CONCURRENCY, &|done, total, name| {
+                    bar.tell(done, total, name)
+                })
+                .await
+        };
         let mut failed = 0;
         for (s, r) in managed.iter().zip(results) {
             match r {

@@ -5,6 +5,7 @@ mod cli;
 mod commands;
 mod envfile;
 mod output;
+mod progress;
 mod report;
 
 use std::io::IsTerminal;

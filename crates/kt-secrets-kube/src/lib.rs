@@ -32,7 +32,8 @@ pub use pod::{
 };
 pub use status::{Local, LocalCheck, StatusEntry, StatusOptions, WorkloadUse, local_state};
 pub use store::{
-    ApplyOutcome, DeleteOutcome, Deletion, ListOptions, RetryPolicy, SecretInfo, SecretStore,
+    ApplyOutcome, DeleteOutcome, Deletion, ListOptions, Progress, RetryPolicy, SecretInfo,
+    SecretStore,
 };
 pub use sync::{SecretResult, SecretSync, SyncOptions, SyncReport, WorkloadResult, WorkloadSync};
 pub use view::{ContainerView, ViewError, ViewFile, materialize_pod};

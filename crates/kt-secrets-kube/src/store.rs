@@ -394,6 +394,11 @@ impl fmt::Debug for SecretStore {
     }
 }
 
+/// Told after each object of a many-object operation (deleting by prefix, syncing) ends,
+/// whatever its outcome: how many have ended, of how many, and that object's name. Names and
+/// counts only, never a value, so a caller may print them.
+pub type Progress<'a> = &'a (dyn Fn(usize, usize, &str) + Sync);
+
 impl SecretStore {
     /// A store over `client`, in `namespace` or else the client's default namespace (the
     /// kubeconfig context's), owned by [`GLOBAL_OWNER`] until [`SecretStore::with_owner`].
@@ -665,8 +670,28 @@ impl SecretStore {
     /// [`SecretStore::apply`] for each secret, at most `concurrency` at a time. Results come
     /// back in the order of `secrets`; one failure neither stops nor undoes the others.
     pub async fn sync(&self, secrets: &[Secret], concurrency: usize) -> Vec<Result<ApplyOutcome>> {
+        self.sync_with_progress(secrets, concurrency, &|_, _, _| {})
+            .await
+    }
+
+    /// [`SecretStore::sync`], telling `progress` after each apply ends, with the name of the
+    /// object it wrote (or tried to).
+    pub async fn sync_with_progress(
+        &self,
+        secrets: &[Secret],
+        concurrency: usize,
+        progress: Progress<'_>,
+    ) -> Vec<Result<ApplyOutcome>> {
+        let mut done = 0;
         stream::iter(secrets.iter().map(|s| self.apply(s)))
             .buffered(concurrency.max(1))
+            .inspect(|_| {
+                // `buffered` keeps the order of `secrets`.
+                if let Some(s) = secrets.get(done) {
+                    progress(done + 1, secrets.len(), &self.object_name_of(s));
+                }
+                done += 1;
+            })
             .collect()
             .await
     }
@@ -837,6 +862,16 @@ impl SecretStore {
     /// Deletes the owner's secrets (in the store's namespace) whose name starts with
     /// `prefix`. Other owners' and other tools' secrets are never touched.
     pub async fn delete_prefix(&self, prefix: &str) -> Result<Vec<Deletion>> {
+        self.delete_prefix_with_progress(prefix, &|_, _, _| {})
+            .await
+    }
+
+    /// [`SecretStore::delete_prefix`], telling `progress` after each deletion ends.
+    pub async fn delete_prefix_with_progress(
+        &self,
+        prefix: &str,
+        progress: Progress<'_>,
+    ) -> Result<Vec<Deletion>> {
         if prefix.is_empty() {
             return Err(Error::Invalid {
                 subject: "delete by prefix".to_owned(),
@@ -845,29 +880,43 @@ impl SecretStore {
                     .to_owned(),
             });
         }
-        self.delete_listed(ListOptions {
-            prefix: Some(prefix.to_owned()),
-            ..Default::default()
-        })
+        self.delete_listed(
+            ListOptions {
+                prefix: Some(prefix.to_owned()),
+                ..Default::default()
+            },
+            progress,
+        )
         .await
     }
 
     /// Deletes every secret of the owner in the store's namespace.
     pub async fn delete_owned(&self) -> Result<Vec<Deletion>> {
-        self.delete_listed(ListOptions::default()).await
+        self.delete_listed(ListOptions::default(), &|_, _, _| {})
+            .await
     }
 
-    async fn delete_listed(&self, mut options: ListOptions) -> Result<Vec<Deletion>> {
+    async fn delete_listed(
+        &self,
+        mut options: ListOptions,
+        progress: Progress<'_>,
+    ) -> Result<Vec<Deletion>> {
         manifest::validate_owner(&self.owner)?;
         options.owner = Some(self.owner.clone());
         options.all_namespaces = false;
         let found = self.list(&options).await?;
         // A user's provider secrets are `<user>-<provider>` (manifest::object_name_of).
         let users = format!("{}-", self.owner);
-        let found = found.into_iter().filter(|i| {
-            i.object_name.starts_with(manifest::OBJECT_PREFIX) || i.object_name.starts_with(&users)
-        });
-        Ok(stream::iter(found.map(|info| async move {
+        let found: Vec<_> = found
+            .into_iter()
+            .filter(|i| {
+                i.object_name.starts_with(manifest::OBJECT_PREFIX)
+                    || i.object_name.starts_with(&users)
+            })
+            .collect();
+        let total = found.len();
+        let mut done = 0;
+        Ok(stream::iter(found.into_iter().map(|info| async move {
             let result = self.delete_object(&info.object_name).await;
             Deletion {
                 object_name: info.object_name,
@@ -876,6 +925,10 @@ impl SecretStore {
             }
         }))
         .buffered(8)
+        .inspect(|d| {
+            done += 1;
+            progress(done, total, &d.object_name);
+        })
         .collect()
         .await)
     }

@@ -17,7 +17,7 @@ use kt_secrets_core::{Registry, ResolveContext, Secret};
 
 use crate::error::{Error, Result};
 use crate::status::StatusOptions;
-use crate::store::{ApplyOutcome, SecretStore};
+use crate::store::{ApplyOutcome, Progress, SecretStore};
 use crate::workloads::Workload;
 
 /// Settings of [`SecretStore::sync_providers`].
@@ -174,30 +174,49 @@ impl SecretStore {
         ctx: &ResolveContext,
         options: &SyncOptions,
     ) -> Result<SyncReport> {
+        self.sync_providers_with_progress(registry, ctx, options, &|_, _, _| {})
+            .await
+    }
+
+    /// [`SecretStore::sync_providers`], telling `progress` after each secret's sync ends
+    /// (the workloads' rollouts that may follow are not counted).
+    pub async fn sync_providers_with_progress(
+        &self,
+        registry: &Registry,
+        ctx: &ResolveContext,
+        options: &SyncOptions,
+        progress: Progress<'_>,
+    ) -> Result<SyncReport> {
         let listed = self
             .owned_secrets(&StatusOptions {
                 all_namespaces: false,
                 providers: options.providers.clone(),
             })
             .await?;
-        let jobs = listed
+        let listed: Vec<_> = listed
             .into_iter()
             .filter(|e| e.provider().is_some_and(|p| registry.contains(p)))
-            .map(|e| async move {
-                let provider = e.provider().unwrap_or_default().to_owned();
-                let (outcome, content_hash) =
-                    self.sync_one(registry, ctx, &e.secret, options).await;
-                SecretResult {
-                    name: e.name().to_owned(),
-                    provider,
-                    object_name: e.object_name,
-                    namespace: e.namespace,
-                    outcome,
-                    content_hash,
-                }
-            });
+            .collect();
+        let total = listed.len();
+        let mut done = 0;
+        let jobs = listed.into_iter().map(|e| async move {
+            let provider = e.provider().unwrap_or_default().to_owned();
+            let (outcome, content_hash) = self.sync_one(registry, ctx, &e.secret, options).await;
+            SecretResult {
+                name: e.name().to_owned(),
+                provider,
+                object_name: e.object_name,
+                namespace: e.namespace,
+                outcome,
+                content_hash,
+            }
+        });
         let secrets: Vec<SecretResult> = stream::iter(jobs)
             .buffered(options.concurrency.max(1))
+            .inspect(|s| {
+                done += 1;
+                progress(done, total, &s.object_name);
+            })
             .collect()
             .await;
         let mut report = SyncReport {

@@ -205,7 +205,14 @@ pub(super) async fn inject(env: &Env, a: InjectArgs) -> Result<()> {
             let mut total = 0;
             for (ns, (_, managed)) in &per_ns {
                 let in_ns = store.clone().with_namespace(ns);
-                let results = in_ns.sync(managed, SYNC_CONCURRENCY).await;
+                let results = {
+                    let bar = crate::progress::Bar::new("applying");
+                    in_ns
+                        .sync_with_progress(managed, SYNC_CONCURRENCY, &|done, total, name| {
+                            bar.tell(done, total, name)
+                        })
+                        .await
+                };
                 for (s, r) in managed.iter().zip(results) {
                     total += 1;
                     let object = in_ns.object_name_of(s);

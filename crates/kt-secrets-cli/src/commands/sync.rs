@@ -15,18 +15,22 @@ pub(super) async fn run(env: &Env, a: SyncArgs) -> Result<()> {
         registry.get(p)?;
     }
     let store = env.store().await?;
-    let report = store
-        .sync_providers(
-            &registry,
-            &env.ctx,
-            &SyncOptions {
-                providers: a.providers.clone(),
-                rollout: a.rollout,
-                dry_run: a.dry_run,
-                ..Default::default()
-            },
-        )
-        .await?;
+    let report = {
+        let bar = crate::progress::Bar::new("syncing");
+        store
+            .sync_providers_with_progress(
+                &registry,
+                &env.ctx,
+                &SyncOptions {
+                    providers: a.providers.clone(),
+                    rollout: a.rollout,
+                    dry_run: a.dry_run,
+                    ..Default::default()
+                },
+                &|done, total, name| bar.tell(done, total, name),
+            )
+            .await?
+    };
     let would = |done: &str, planned: &str| {
         if a.dry_run {
             planned.to_owned()
