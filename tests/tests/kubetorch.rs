@@ -447,7 +447,6 @@ async fn kubetorch_writes_we_mount_and_refresh() {
             );
             let refreshed = store.apply(&mine).await;
             let differing: &[&str] = match *case {
-                "aws" => &["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"],
                 "ssh" => &["id_rsa.pub"],
                 _ => &[],
             };
@@ -497,7 +496,7 @@ async fn we_write_kubetorch_mounts_and_refreshes() {
             match *case {
                 // Open: a secret with env vars and files is one object of one mount type in
                 // Kubetorch's model, so its env keys turn up as files in the volume.
-                "aws" | "mixed" => {
+                "mixed" => {
                     let stray: Vec<&String> = theirs_view
                         .files
                         .keys()
@@ -526,8 +525,8 @@ async fn we_write_kubetorch_mounts_and_refreshes() {
                     "{}",
                     r[0]
                 ),
-                // Ours ships the public key too, and the AWS keys also as env vars.
-                "ssh" | "aws" => assert!(
+                // Ours ships the public key too.
+                "ssh" => assert!(
                     r[0]["error"].as_str().unwrap().contains(KUBETORCH_DIFFERS),
                     "{case} {user:?}: {}",
                     r[0]

@@ -8,8 +8,9 @@
 //! chains, its `sso-session` and `services` sections): shipping the whole files would hand the
 //! pod every other account's keys. The pod gets those sections at `~/.aws/credentials` and
 //! `~/.aws/config` (comment lines left out: one may hold another profile's old key),
-//! `AWS_PROFILE` when the profile is not `default`, the profile's static keys as env vars when
-//! it has them, and for an SSO profile the one token cache file botocore reads for it.
+//! `AWS_PROFILE` when the profile is not `default`, and for an SSO profile the one token cache
+//! file botocore reads for it. A profile's static keys stay in the credentials file: env vars
+//! are only what was env on the laptop (keys, region, `AWS_PROFILE`).
 
 mod profiles;
 

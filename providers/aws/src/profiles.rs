@@ -10,17 +10,6 @@ use kt_secrets_core::{Error, Mount, Origin, ResolveContext, Resolved, Result, re
 pub const CREDENTIALS: &str = "credentials";
 pub const CONFIG: &str = "config";
 
-/// Settings that make the SDKs get credentials some other way than the profile's static
-/// keys; a profile with any of them must not have its keys exported as env vars, which
-/// would win over them in the pod.
-const INDIRECT: &[&str] = &[
-    "role_arn",
-    "web_identity_token_file",
-    "sso_session",
-    "sso_start_url",
-    "credential_process",
-];
-
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 enum Section {
     Profile(String),
@@ -129,24 +118,6 @@ impl<'a> File<'a> {
             out.push('\n');
         }
         out
-    }
-}
-
-impl File<'_> {
-    /// Whether a `setting = …` line of this file carries text after the value that the
-    /// parser took for an inline comment.
-    fn has_inline_note(&self, setting: &str) -> bool {
-        self.text.lines().any(|line| {
-            let Some((k, raw)) = line.split_once('=') else {
-                return false;
-            };
-            k.trim() == setting
-                && self.ini.iter().any(|(_, props)| {
-                    props
-                        .get_all(setting)
-                        .any(|v| v != raw.trim() && raw.trim().starts_with(v))
-                })
-        })
     }
 }
 
@@ -277,34 +248,11 @@ pub fn select(ctx: &ResolveContext, found: &Resolved) -> Result<Resolved> {
         );
     }
 
-    let s = settings(&profile);
-    // botocore reads `key = value ; note` as the value `value ; note` (RawConfigParser has no
-    // inline comments), other SDKs as `value`: such a key stays in the files only, where each
-    // SDK in the pod reads it as it does on the laptop; as an env var it would win over them.
-    let noted = |setting: &str| files.iter().any(|f| f.has_inline_note(setting));
-    if !INDIRECT.iter().any(|k| s.contains_key(k))
-        && ![
-            "aws_access_key_id",
-            "aws_secret_access_key",
-            "aws_session_token",
-        ]
-        .into_iter()
-        .any(noted)
-    {
-        let keys = [
-            ("aws_access_key_id", "AWS_ACCESS_KEY_ID"),
-            ("aws_secret_access_key", "AWS_SECRET_ACCESS_KEY"),
-            ("aws_session_token", "AWS_SESSION_TOKEN"),
-        ];
-        let has = |k: &str| s.get(k).is_some_and(|(v, _)| !v.is_empty());
-        if has(keys[0].0) && has(keys[1].0) {
-            for (setting, var) in keys {
-                if let Some((v, origin)) = s.get(setting).filter(|(v, _)| !v.is_empty()) {
-                    r.add_env(var, *v, (*origin).clone())?;
-                }
-            }
-        }
-    }
+    // The profile's static keys stay in the credentials file, not copied into env vars: every
+    // SDK reads the profile from that file (botocore `SharedCredentialProvider`, after
+    // `EnvProvider` finds nothing), and a file-only object is what Python Kubetorch writes and
+    // mounts for aws (one secret volume over `~/.aws`), where env keys beside the files would
+    // become stray files such as `~/.aws/AWS_ACCESS_KEY_ID`.
     if let Some(var) = from
         && profile != "default"
     {

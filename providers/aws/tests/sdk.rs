@@ -24,10 +24,10 @@ const BOTOCORE: &str = r#"
         res["credential_process"] = s.get_scoped_config().get("credential_process")
         c = None
     if c is not None:
-        # Static keys are the same identity whether read from env or a file (the pod gets
-        # both, and env wins), so their method is not compared.
+        # The pod reads static keys where the laptop does: env keys from env, a profile's
+        # keys from its file (they are not copied into env vars), so the method is compared.
         static = c.method in ("env", "shared-credentials-file", "config-file")
-        res["method"] = "static" if static else c.method
+        res["method"] = c.method
         if static:
             f = c.get_frozen_credentials()
             res.update(key=f.access_key, secret=f.secret_key, token=f.token)
