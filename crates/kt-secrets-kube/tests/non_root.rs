@@ -145,13 +145,35 @@ fn lay_out_as_kubelet(template: &Value, secrets: &[MountedSecret], root: &Path) 
             .find(|v| v["name"] == m["name"])
             .expect("the mount's volume");
         let object = volume["secret"]["secretName"].as_str().unwrap();
-        let item = volume["secret"]["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|i| i["path"] == m["subPath"])
-            .expect("the mount's item");
+        let items = volume["secret"]["items"].as_array().unwrap();
+        // A subPath mount is one item at the mount path; a whole-volume mount (the live copy
+        // that an SDK's path env var points at) is every item under the mount path.
+        let files: Vec<(&Value, std::path::PathBuf)> = match m["subPath"].as_str() {
+            Some(sub) => vec![(
+                items
+                    .iter()
+                    .find(|i| i["path"] == sub)
+                    .expect("the mount's item"),
+                root.join(m["mountPath"].as_str().unwrap().trim_start_matches('/')),
+            )],
+            None => items
+                .iter()
+                .map(|i| {
+                    let dir = m["mountPath"].as_str().unwrap().trim_start_matches('/');
+                    (i, root.join(dir).join(i["path"].as_str().unwrap()))
+                })
+                .collect(),
+        };
         let secret = secrets.iter().find(|s| s.object_name == object).unwrap();
+        for (item, path) in files {
+            lay_down(secret, item, &path, root, fs_group);
+        }
+    }
+}
+
+/// One file of a secret volume, as the kubelet writes it with fsGroup.
+fn lay_down(secret: &MountedSecret, item: &Value, path: &Path, root: &Path, fs_group: u32) {
+    {
         let value = secret
             .secret
             .data()
@@ -159,7 +181,6 @@ fn lay_out_as_kubelet(template: &Value, secrets: &[MountedSecret], root: &Path) 
             .unwrap()
             .expose()
             .to_vec();
-        let path = root.join(m["mountPath"].as_str().unwrap().trim_start_matches('/'));
         let dir = path.parent().unwrap();
         std::fs::create_dir_all(dir).unwrap();
         let mut d = dir;
@@ -167,10 +188,10 @@ fn lay_out_as_kubelet(template: &Value, secrets: &[MountedSecret], root: &Path) 
             std::fs::set_permissions(d, std::fs::Permissions::from_mode(0o755)).unwrap();
             d = d.parent().unwrap();
         }
-        std::fs::write(&path, value).unwrap();
-        std::os::unix::fs::chown(&path, Some(0), Some(fs_group)).unwrap();
+        std::fs::write(path, value).unwrap();
+        std::os::unix::fs::chown(path, Some(0), Some(fs_group)).unwrap();
         let mode = item["mode"].as_u64().unwrap() as u32 | FS_GROUP_READ_MASK;
-        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).unwrap();
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
     }
 }
 
