@@ -18,10 +18,12 @@
 //! # async fn t(provider: &dyn kt_secrets_core::Provider) {
 //! use kt_secrets_testkit::FixtureHome;
 //! use kt_secrets_testkit::oracle::Oracle;
+//! # // An integration test passes env!("CARGO_TARGET_TMPDIR"); doctests have none.
+//! # let target_tmpdir = "target/tmp";
 //!
 //! // botocore's own chain, as `aws sts get-caller-identity` would run it.
 //! let oracle = Oracle::python(
-//!     env!("CARGO_TARGET_TMPDIR"),
+//!     target_tmpdir, // env!("CARGO_TARGET_TMPDIR") in an integration test
 //!     &["botocore"],
 //!     r#"
 //! import botocore.session
