@@ -234,6 +234,29 @@ impl Oracle {
         self.observe(cmd, "on the laptop")
     }
 
+    /// The check an SDK test makes of one layout: the laptop's SDK reads `value` as `field` (so a
+    /// run where both sides read nothing cannot pass), the pod's SDK reads the same identity,
+    /// and none of `unused` (values the laptop's SDK ignores) reached the pod.
+    pub async fn assert_pod_matches_laptop(
+        &self,
+        home: &FixtureHome,
+        provider: &dyn Provider,
+        field: &str,
+        value: &str,
+        unused: &[&str],
+    ) {
+        let laptop = self.on_laptop(home).json();
+        let pod = self.in_pod(home, provider).await;
+        assert!(
+            laptop[field] == value,
+            "the laptop's SDK has another {field}"
+        );
+        assert_same(&laptop, &pod.observed.json());
+        for v in unused {
+            pod.assert_not_carried(v, "the laptop's SDK does not use it");
+        }
+    }
+
     /// The oracle in the pod that `provider`, resolved against `home`, renders.
     pub async fn in_pod(&self, home: &FixtureHome, provider: &dyn Provider) -> PodRun {
         let resolved = provider

@@ -6,7 +6,7 @@ use kt_provider_anthropic::PROVIDER;
 use std::sync::LazyLock;
 
 use kt_secrets_testkit::FixtureHome;
-use kt_secrets_testkit::oracle::{Oracle, assert_same};
+use kt_secrets_testkit::oracle::Oracle;
 
 /// What `anthropic.Anthropic()` configures from the environment (anthropic/_client.py,
 /// `Anthropic.__init__`).
@@ -18,16 +18,9 @@ static ORACLE: LazyLock<Oracle> =
     LazyLock::new(|| Oracle::python(env!("CARGO_TARGET_TMPDIR"), &["anthropic"], CLIENT));
 
 async fn same_client(home: FixtureHome, field: &str, value: &str, unused: &[&str]) {
-    let laptop = ORACLE.on_laptop(&home).json();
-    let pod = ORACLE.in_pod(&home, &PROVIDER).await;
-    assert!(
-        laptop[field] == value,
-        "the laptop's client has another {field}"
-    );
-    assert_same(&laptop, &pod.observed.json());
-    for v in unused {
-        pod.assert_not_carried(v, "the laptop's client does not use it");
-    }
+    ORACLE
+        .assert_pod_matches_laptop(&home, &PROVIDER, field, value, unused)
+        .await;
 }
 
 #[tokio::test]

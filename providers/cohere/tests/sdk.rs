@@ -7,7 +7,7 @@ use kt_secrets_core::Provider;
 use std::sync::LazyLock;
 
 use kt_secrets_testkit::FixtureHome;
-use kt_secrets_testkit::oracle::{Oracle, assert_same};
+use kt_secrets_testkit::oracle::Oracle;
 
 /// The key and base URL of `cohere.ClientV2()` (cohere/client.py, `ClientV2.__init__`; the
 /// key is kept in its client wrapper).
@@ -20,16 +20,9 @@ static ORACLE: LazyLock<Oracle> =
     LazyLock::new(|| Oracle::python(env!("CARGO_TARGET_TMPDIR"), &["cohere"], CLIENT));
 
 async fn same_client(home: FixtureHome, key: &str, unused: &[&str]) {
-    let laptop = ORACLE.on_laptop(&home).json();
-    let pod = ORACLE.in_pod(&home, &PROVIDER).await;
-    assert!(
-        laptop["api_key"] == key,
-        "the laptop's client has another key"
-    );
-    assert_same(&laptop, &pod.observed.json());
-    for v in unused {
-        pod.assert_not_carried(v, "the laptop's client does not use it");
-    }
+    ORACLE
+        .assert_pod_matches_laptop(&home, &PROVIDER, "api_key", key, unused)
+        .await;
 }
 
 #[tokio::test]

@@ -6,7 +6,7 @@ use kt_provider_langchain::PROVIDER;
 use std::sync::LazyLock;
 
 use kt_secrets_testkit::FixtureHome;
-use kt_secrets_testkit::oracle::{Oracle, assert_same};
+use kt_secrets_testkit::oracle::Oracle;
 
 /// What `langsmith.Client()` configures from the environment (langsmith/client.py,
 /// `Client.__init__`). `info={}` stands for the server's answer, which the client would
@@ -19,16 +19,9 @@ static ORACLE: LazyLock<Oracle> =
     LazyLock::new(|| Oracle::python(env!("CARGO_TARGET_TMPDIR"), &["langsmith"], CLIENT));
 
 async fn same_client(home: FixtureHome, key: &str, unused: &[&str]) {
-    let laptop = ORACLE.on_laptop(&home).json();
-    let pod = ORACLE.in_pod(&home, &PROVIDER).await;
-    assert!(
-        laptop["api_key"] == key,
-        "the laptop's client has another key"
-    );
-    assert_same(&laptop, &pod.observed.json());
-    for v in unused {
-        pod.assert_not_carried(v, "the laptop's client does not use it");
-    }
+    ORACLE
+        .assert_pod_matches_laptop(&home, &PROVIDER, "api_key", key, unused)
+        .await;
 }
 
 #[tokio::test]

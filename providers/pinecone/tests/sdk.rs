@@ -6,7 +6,7 @@ use std::sync::LazyLock;
 
 use kt_provider_pinecone::PROVIDER;
 use kt_secrets_testkit::FixtureHome;
-use kt_secrets_testkit::oracle::{Oracle, assert_same};
+use kt_secrets_testkit::oracle::Oracle;
 
 /// What `pinecone.Pinecone()` configures from the environment (pinecone/_client.py,
 /// `Pinecone.__init__`, and pinecone/config/pinecone_config.py).
@@ -18,16 +18,9 @@ static ORACLE: LazyLock<Oracle> =
     LazyLock::new(|| Oracle::python(env!("CARGO_TARGET_TMPDIR"), &["pinecone"], CLIENT));
 
 async fn same_client(home: FixtureHome, key: &str, unused: &[&str]) {
-    let laptop = ORACLE.on_laptop(&home).json();
-    let pod = ORACLE.in_pod(&home, &PROVIDER).await;
-    assert!(
-        laptop["api_key"] == key,
-        "the laptop's client has another key"
-    );
-    assert_same(&laptop, &pod.observed.json());
-    for v in unused {
-        pod.assert_not_carried(v, "the laptop's client does not use it");
-    }
+    ORACLE
+        .assert_pod_matches_laptop(&home, &PROVIDER, "api_key", key, unused)
+        .await;
 }
 
 #[tokio::test]
