@@ -400,7 +400,7 @@ async fn sync_of_200_with_injected_500s_and_delays_leaves_nothing_half_written()
         max_delay: Duration::from_millis(20),
         // Far above a loaded CI machine's normal latency (a 250 ms bound timed out ordinary
         // requests there), so only the injected delays below time out.
-        request_timeout: Duration::from_secs(2),
+        request_timeout: Duration::from_secs(1),
         deadline: None,
     });
     let n = 200;
@@ -436,7 +436,7 @@ async fn sync_of_200_with_injected_500s_and_delays_leaves_nothing_half_written()
     server.inject(Fault::status(500).every(9));
     server.inject(Fault::status(503).after_forward().every(13));
     server.inject(
-        Fault::delay(Duration::from_millis(2500))
+        Fault::delay(Duration::from_millis(1300))
             .every(17)
             .times(24),
     );
@@ -447,9 +447,9 @@ async fn sync_of_200_with_injected_500s_and_delays_leaves_nothing_half_written()
     let elapsed = started.elapsed();
     assert_eq!(results.len(), n);
     // Let delayed requests whose clients gave up finish before the state is checked.
-    tokio::time::sleep(Duration::from_millis(2700)).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
 
-    let (mut ok, mut failed) = (0, 0);
+    let (mut ok, mut failed, mut unconfirmed) = (0, 0, 0);
     let mut unexpected = Vec::new();
     for (i, (r, want)) in results.iter().zip(&new).enumerate() {
         assert_error_clean(r);
@@ -478,8 +478,13 @@ async fn sync_of_200_with_injected_500s_and_delays_leaves_nothing_half_written()
             Err(e) => {
                 failed += 1;
                 let msg = e.to_string();
-                if !is_doomed {
-                    unexpected.push(msg.clone());
+                // A write whose answer was lost (the 503 after the API acted) is reported
+                // unconfirmed, by design; which writes draw that fault depends on the order
+                // the 16 workers reach the server, so only its kind is asserted.
+                match e {
+                    _ if is_doomed => {}
+                    Error::Unconfirmed { .. } => unconfirmed += 1,
+                    _ => unexpected.push(msg.clone()),
                 }
                 assert!(
                     msg.contains(&object) && msg.contains(LOOPBACK_NAMESPACE),
@@ -516,12 +521,18 @@ async fn sync_of_200_with_injected_500s_and_delays_leaves_nothing_half_written()
         "faults fired: {}",
         server.faults_fired()
     );
+    // Five attempts all drawing a fault is possible but rare; anything more is a retry bug.
     assert!(
-        ok >= 180,
-        "retries should carry most secrets through: {ok} ok, {failed} failed; unexpected: {unexpected:#?}"
+        unexpected.len() <= 2,
+        "retries should carry every reachable secret through: {ok} ok, {failed} failed, \
+         {unconfirmed} unconfirmed; other failures: {unexpected:#?}"
+    );
+    assert!(
+        ok >= 160 && unconfirmed <= 30,
+        "{ok} ok, {unconfirmed} unconfirmed"
     );
     eprintln!(
-        "sync of {n} with faults: {ok} ok, {failed} reported failed, {} requests, {} faults, {elapsed:?}",
+        "sync of {n} with faults: {ok} ok, {failed} reported failed ({unconfirmed} unconfirmed), {} requests, {} faults, {elapsed:?}",
         server.requests().len(),
         server.faults_fired()
     );
