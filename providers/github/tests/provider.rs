@@ -395,7 +395,9 @@ async fn gh_that_hangs_is_stopped_and_named() {
     let home = with_fake_gh(FixtureHome::new(), "while :; do :; done");
     let start = Instant::now();
     let e = provider.resolve(&home.context()).await.unwrap_err();
-    assert!(start.elapsed() < Duration::from_secs(5));
+    // A bound far above the 300 ms timeout, so a loaded machine cannot trip it; a hang would
+    // never return at all.
+    assert!(start.elapsed() < Duration::from_secs(30));
     let msg = e.to_string();
     assert!(!matches!(e, Error::NothingFound { .. }), "{msg}");
     assert!(
