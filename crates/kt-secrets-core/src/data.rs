@@ -1,5 +1,5 @@
 //! Secret data: [`SecretValue`] (bytes wiped on drop, never shown) and [`SecretData`], the
-//! keys and values of one secret, with the rules for data keys.
+//! keys and values of one secret (whose keys [`crate::validate`] checks).
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -8,9 +8,7 @@ use secrecy::{ExposeSecret, SecretSlice};
 use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
-
-/// Longest data key the API server accepts.
-pub const MAX_KEY_LEN: usize = 253;
+use crate::validate::validate_data_key;
 
 /// One secret value: bytes that are wiped from memory on drop and never printed.
 pub struct SecretValue(SecretSlice<u8>);
@@ -77,34 +75,6 @@ impl From<&[u8]> for SecretValue {
     fn from(v: &[u8]) -> Self {
         SecretValue::new(v)
     }
-}
-
-/// Checks a Kubernetes Secret data key: `[-._a-zA-Z0-9]+`, at most 253 characters, not `.` or `..`.
-pub fn validate_data_key(key: &str) -> Result<()> {
-    let bad = |reason: &str| {
-        Err(Error::InvalidKey {
-            key: key.to_owned(),
-            reason: reason.to_owned(),
-        })
-    };
-    if key.is_empty() {
-        return bad("must not be empty");
-    }
-    if key.len() > MAX_KEY_LEN {
-        return bad(&format!("longer than {MAX_KEY_LEN} characters"));
-    }
-    if key == "." || key == ".." {
-        return bad("must not be '.' or '..'");
-    }
-    if let Some(c) = key
-        .chars()
-        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_')))
-    {
-        return bad(&format!(
-            "character {c:?} is not allowed (use letters, digits, '-', '.', '_')"
-        ));
-    }
-    Ok(())
 }
 
 /// The data of one secret: key → bytes, ordered by key.
@@ -248,17 +218,6 @@ impl<K: Into<String>, V: Into<SecretValue>> TryFrom<Vec<(K, V)>> for SecretData 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn key_rules() {
-        for ok in ["a", "A-b_c.d", "id_rsa.pub", ".dotfile", &"k".repeat(253)] {
-            validate_data_key(ok).unwrap();
-        }
-        for bad in ["", ".", "..", "a/b", "a b", "é", &"k".repeat(254)] {
-            let e = validate_data_key(bad).unwrap_err();
-            assert!(matches!(e, Error::InvalidKey { .. }), "{bad}: {e}");
-        }
-    }
 
     #[test]
     fn hash_depends_on_keys_and_values() {

@@ -16,21 +16,27 @@ mod provider;
 mod registry;
 mod secret;
 pub mod shapes;
+pub mod validate;
 
 pub use context::{
     ResolveContext, check_regular, open_regular, read_file, read_optional, read_optional_string,
 };
-pub use data::{MAX_KEY_LEN, SecretData, SecretValue, validate_data_key};
+pub use data::{SecretData, SecretValue};
 pub use error::{Error, Result};
 pub use mount::{
     DEFAULT_CONTAINER_HOME, Mount, Origin, expand_container_path, is_env_var_name,
     validate_container_path, validate_env_var,
 };
 pub use provider::{Looked, Provider, ProviderInfo, Resolved};
-pub use registry::{ProviderOrigin, Registration, Registry, RegistryEntry, validate_provider_name};
+pub use registry::{ProviderOrigin, Registration, Registry, RegistryEntry};
 pub use secret::{
-    GENERIC_FILE_MODE, GENERIC_MOUNT_ROOT, MAX_NAME_LEN, Secret, SecretBuilder,
-    check_mount_clashes, generic_mount, normalize_name, validate_dns1123_subdomain,
+    GENERIC_FILE_MODE, GENERIC_MOUNT_ROOT, Secret, SecretBuilder, check_mount_clashes,
+    generic_mount,
+};
+// Also at the root, where existing callers name them.
+pub use validate::{
+    MAX_KEY_LEN, MAX_NAME_LEN, normalize_name, validate_data_key, validate_dns1123_subdomain,
+    validate_provider_name,
 };
 
 /// The attribute for `impl Provider for …` blocks, so a provider crate needs no direct

@@ -73,10 +73,10 @@ impl Mount {
         match self {
             Mount::Env { var, key } => {
                 validate_env_var(var)?;
-                crate::data::validate_data_key(key)
+                crate::validate::validate_data_key(key)
             }
             Mount::File { key, path, mode } => {
-                crate::data::validate_data_key(key)?;
+                crate::validate::validate_data_key(key)?;
                 validate_container_path(path)?;
                 if *mode > 0o777 {
                     return Err(Error::InvalidPath {

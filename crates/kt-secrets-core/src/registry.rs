@@ -9,6 +9,7 @@ use std::sync::{Arc, OnceLock};
 use crate::context::ResolveContext;
 use crate::error::{Error, Result};
 use crate::provider::{Provider, ProviderInfo, Resolved};
+use crate::validate::validate_provider_name;
 
 /// A provider compiled into the program, collected with `inventory`.
 ///
@@ -228,21 +229,4 @@ impl Registry {
 
 fn normalize(p: &Path) -> PathBuf {
     std::fs::canonicalize(p).unwrap_or_else(|_| p.components().collect())
-}
-
-/// Provider names: lowercase letters, digits and `-`, starting with a letter.
-pub fn validate_provider_name(name: &str) -> Result<()> {
-    let ok = name.chars().next().is_some_and(|c| c.is_ascii_lowercase())
-        && name
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-        && name.len() <= 63;
-    if ok {
-        Ok(())
-    } else {
-        Err(Error::InvalidName {
-            name: name.to_owned(),
-            reason: "a provider name uses lowercase letters, digits and '-', starts with a letter, and has at most 63 characters".to_owned(),
-        })
-    }
 }

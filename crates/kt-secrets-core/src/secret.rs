@@ -1,5 +1,5 @@
 //! [`Secret`], kubetorch's secret: a name, its data and its mounts, built from a provider,
-//! values, a path or env vars, and the rules for secret names.
+//! values, a path or env vars.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -11,15 +11,13 @@ use crate::error::{Error, Result};
 use crate::mount::{Mount, Origin, is_env_var_name};
 use crate::provider::Resolved;
 use crate::registry::Registry;
+use crate::validate::{normalize_name, validate_data_key};
 
 /// Where files of a generic (`from_path`, `from_values`) secret are mounted: `/secrets/<name>/`.
 pub const GENERIC_MOUNT_ROOT: &str = "/secrets";
 
 /// Mode of files of generic secrets that carry no mode of their own: Kubernetes' default.
 pub const GENERIC_FILE_MODE: u32 = 0o644;
-
-/// Longest Kubernetes object name (DNS-1123 subdomain).
-pub const MAX_NAME_LEN: usize = 253;
 
 /// A named set of secret values and how a pod receives them.
 ///
@@ -33,50 +31,6 @@ pub struct Secret {
     data: SecretData,
     mounts: Vec<Mount>,
     origins: BTreeMap<String, Origin>,
-}
-
-/// `_` → `-` (as kubetorch does), then checks the result is a DNS-1123 subdomain.
-pub fn normalize_name(name: &str) -> Result<String> {
-    let n = name.replace('_', "-");
-    validate_dns1123_subdomain(&n).map_err(|reason| Error::InvalidName {
-        name: name.to_owned(),
-        reason,
-    })?;
-    Ok(n)
-}
-
-/// Checks a DNS-1123 subdomain (Kubernetes object names): lowercase letters, digits, `-` and
-/// `.`, starting and ending with a letter or digit, at most 253 characters.
-pub fn validate_dns1123_subdomain(n: &str) -> std::result::Result<(), String> {
-    if n.is_empty() {
-        return Err("must not be empty".to_owned());
-    }
-    if n.len() > MAX_NAME_LEN {
-        return Err(format!("longer than {MAX_NAME_LEN} characters"));
-    }
-    if let Some(c) = n
-        .chars()
-        .find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '-' || *c == '.'))
-    {
-        let hint = if c.is_ascii_uppercase() {
-            " (names are lowercase)"
-        } else {
-            ""
-        };
-        return Err(format!(
-            "character {c:?} is not allowed{hint}; use lowercase letters, digits, '-' and '.'"
-        ));
-    }
-    let alnum = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric());
-    if !alnum(n.chars().next()) || !alnum(n.chars().last()) {
-        return Err("must start and end with a letter or digit".to_owned());
-    }
-    if n.split('.').any(|label| {
-        label.is_empty() || !alnum(label.chars().next()) || !alnum(label.chars().last())
-    }) {
-        return Err("each '.'-separated part must start and end with a letter or digit".to_owned());
-    }
-    Ok(())
 }
 
 impl Secret {
@@ -366,7 +320,7 @@ pub fn generic_mount(secret_name: &str, key: &str) -> Mount {
 
 fn add_path_file(r: &mut Resolved, secret_name: &str, rel: &str, full: &Path) -> Result<()> {
     let key = rel.replace('/', "__");
-    crate::data::validate_data_key(&key)?;
+    validate_data_key(&key)?;
     let bytes = read_file(full)?;
     let mode = file_mode(full);
     r.add(key.clone(), bytes, Origin::File(full.to_path_buf()))?;

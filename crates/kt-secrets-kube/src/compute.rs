@@ -15,9 +15,8 @@ use k8s_openapi::api::core::v1::{
 };
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
-use kt_secrets_core::{
-    DEFAULT_CONTAINER_HOME, Registry, ResolveContext, Secret, validate_dns1123_subdomain,
-};
+use kt_secrets_core::validate::{validate_dns1123_subdomain, validate_namespace, validate_owner};
+use kt_secrets_core::{DEFAULT_CONTAINER_HOME, Registry, ResolveContext, Secret};
 
 use crate::SecretStore;
 use crate::manifest::GLOBAL_OWNER;
@@ -630,10 +629,7 @@ fn check_settings(c: &Compute) -> Result<(), ComputeError> {
     };
     validate_dns1123_subdomain(&c.name).map_err(|r| bad("pod name", &c.name, r))?;
     if let Some(ns) = &c.namespace {
-        crate::manifest::validate_namespace(ns).map_err(|e| match e {
-            crate::Error::Invalid { reason, .. } => bad("namespace", ns, reason),
-            e => e.into(),
-        })?;
+        validate_namespace(ns).map_err(|e| bad("namespace", ns, e.reason))?;
     }
     if c.image.trim().is_empty() || c.image.chars().any(char::is_whitespace) {
         return Err(bad(
@@ -648,7 +644,7 @@ fn check_settings(c: &Compute) -> Result<(), ComputeError> {
     if let Some(memory) = &c.memory {
         validate_quantity(memory).map_err(|r| bad("memory", memory, r))?;
     }
-    crate::manifest::validate_owner(c.get_owner())?;
+    validate_owner(c.get_owner()).map_err(crate::Error::from)?;
     for (var, value) in &c.env_vars {
         if value.contains('\0') {
             return Err(ComputeError::InvalidEnvValue {

@@ -219,3 +219,12 @@ impl crate::compute::ComputeError {
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl From<kt_secrets_core::validate::Invalid> for Error {
+    fn from(e: kt_secrets_core::validate::Invalid) -> Self {
+        Error::Invalid {
+            subject: e.subject,
+            reason: e.reason,
+        }
+    }
+}

@@ -8,10 +8,10 @@ use std::collections::BTreeMap;
 
 use k8s_openapi::ByteString;
 use k8s_openapi::api::core::v1::Secret as KubeSecret;
-use kt_secrets_core::{
-    Mount, Origin, Resolved, Secret, SecretData, generic_mount, validate_data_key,
-    validate_dns1123_subdomain,
+use kt_secrets_core::validate::{
+    self, validate_data_key, validate_dns1123_subdomain, validate_label_value,
 };
+use kt_secrets_core::{Mount, Origin, Resolved, Secret, SecretData, generic_mount};
 
 use crate::error::{Error, Result, Target};
 
@@ -55,8 +55,7 @@ pub const MANAGED_ANNOTATIONS: &[&str] = &[
 pub const MAX_DATA_SIZE: usize = 1024 * 1024;
 /// The API server's limit on all annotations of an object together.
 pub const MAX_ANNOTATIONS_SIZE: usize = 256 * 1024;
-pub const MAX_LABEL_VALUE_LEN: usize = 63;
-pub const MAX_NAMESPACE_LEN: usize = 63;
+pub use kt_secrets_core::validate::{MAX_LABEL_VALUE_LEN, MAX_NAMESPACE_LEN};
 /// Mode of files from a secret volume when nothing says otherwise (Kubernetes' default).
 pub const DEFAULT_FILE_MODE: u32 = kt_secrets_core::GENERIC_FILE_MODE;
 
@@ -161,8 +160,8 @@ pub fn to_manifest(secret: &Secret, owner: &str) -> KubeSecret {
 /// Every check the API server would make on what [`to_manifest`] produces for `secret` in
 /// `namespace`, so that a bad input sends nothing and says what is wrong.
 pub fn validate(secret: &Secret, owner: &str, namespace: &str) -> Result<()> {
-    validate_namespace(namespace)?;
-    validate_owner(owner)?;
+    validate::validate_namespace(namespace)?;
+    validate::validate_owner(owner)?;
     let object = object_name_of(secret, owner);
     validate_dns1123_subdomain(&object).map_err(|reason| Error::Invalid {
         subject: format!("object name {object:?} of secret {}", secret.name()),
@@ -224,56 +223,14 @@ pub fn validate(secret: &Secret, owner: &str, namespace: &str) -> Result<()> {
     Ok(())
 }
 
-/// A namespace name is a DNS-1123 label: lowercase letters, digits and `-`, at most 63.
+/// [`validate::validate_namespace`], failing with this crate's [`Error::Invalid`].
 pub fn validate_namespace(namespace: &str) -> Result<()> {
-    validate_dns1123_label(namespace).map_err(|reason| Error::Invalid {
-        subject: format!("namespace {namespace:?}"),
-        reason,
-    })
+    Ok(validate::validate_namespace(namespace)?)
 }
 
-/// The owner is part of object names and the `kubetorch.com/username` label, so it must be a
-/// DNS-1123 label (no `.`, which would make object names ambiguous).
+/// [`validate::validate_owner`], failing with this crate's [`Error::Invalid`].
 pub fn validate_owner(owner: &str) -> Result<()> {
-    validate_dns1123_label(owner).map_err(|reason| Error::Invalid {
-        subject: format!("owner (KT_USERNAME) {owner:?}"),
-        reason,
-    })
-}
-
-fn validate_dns1123_label(s: &str) -> std::result::Result<(), String> {
-    if s.len() > MAX_NAMESPACE_LEN {
-        return Err(format!("longer than {MAX_NAMESPACE_LEN} characters"));
-    }
-    if s.contains('.') {
-        return Err("must not contain '.'".to_owned());
-    }
-    validate_dns1123_subdomain(s)
-}
-
-fn validate_label_value(label: &str, value: &str) -> Result<()> {
-    let bad = |reason: String| {
-        Err(Error::Invalid {
-            subject: format!("label {label}={value:?}"),
-            reason,
-        })
-    };
-    if value.len() > MAX_LABEL_VALUE_LEN {
-        return bad(format!(
-            "label values are at most {MAX_LABEL_VALUE_LEN} characters; use a shorter name"
-        ));
-    }
-    if !value
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
-    {
-        return bad("use letters, digits, '-', '_' and '.'".to_owned());
-    }
-    let alnum = |c: Option<char>| c.is_none_or(|c| c.is_ascii_alphanumeric());
-    if !alnum(value.chars().next()) || !alnum(value.chars().last()) {
-        return bad("must start and end with a letter or digit".to_owned());
-    }
-    Ok(())
+    Ok(validate::validate_owner(owner)?)
 }
 
 /// The directory holding every file mount and each file's path under it, which is how

@@ -163,7 +163,7 @@ pub fn rotation_of_targets(targets: &[String]) -> Rotation {
 }
 
 /// Longest volume name: volume names are DNS-1123 labels.
-const MAX_VOLUME_NAME: usize = 63;
+const MAX_VOLUME_NAME: usize = kt_secrets_core::validate::MAX_DNS_LABEL_LEN;
 
 /// Whether the pod's secret is one we write, or one that already exists in the cluster and is
 /// only referred to.

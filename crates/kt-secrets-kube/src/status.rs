@@ -11,6 +11,7 @@ use std::io::Read;
 use std::path::Path;
 
 use k8s_openapi::api::core::v1::Secret as KubeSecret;
+use kt_secrets_core::validate::{validate_namespace, validate_owner};
 use kt_secrets_core::{Origin, Registry, ResolveContext, Secret, SecretData};
 use kube::api::{Api, ListParams};
 use serde::Serialize;
@@ -102,7 +103,7 @@ impl SecretStore {
     /// and object name. One list request per resource kind (Secrets, and the six kinds of
     /// [`SecretStore::workloads`]), however many secrets and pods there are.
     pub async fn status(&self, options: &StatusOptions) -> Result<Vec<StatusEntry>> {
-        manifest::validate_owner(self.owner())?;
+        validate_owner(self.owner())?;
         let mut entries = self.owned_secrets(options).await?;
         if entries.is_empty() {
             return Ok(entries);
@@ -120,7 +121,7 @@ impl SecretStore {
         let (api, target): (Api<KubeSecret>, Target) = if options.all_namespaces {
             (Api::all(self.client().clone()), Target::all_namespaces())
         } else {
-            manifest::validate_namespace(self.namespace())?;
+            validate_namespace(self.namespace())?;
             (
                 Api::namespaced(self.client().clone(), self.namespace()),
                 Target::namespace(self.namespace()),

@@ -10,7 +10,8 @@ use std::time::Duration;
 
 use futures::{StreamExt, stream};
 use k8s_openapi::api::core::v1::Secret as KubeSecret;
-use kt_secrets_core::{Secret, normalize_name};
+use kt_secrets_core::Secret;
+use kt_secrets_core::validate::{normalize_name, validate_namespace, validate_owner};
 use kube::api::{Api, DeleteParams, ListParams, PostParams};
 use kube::config::{KubeConfigOptions, Kubeconfig};
 
@@ -705,7 +706,7 @@ impl SecretStore {
     /// [`SecretStore::get`], with the name of the object the secret was read from: a pod
     /// that mounts it must refer to that object.
     pub async fn get_object(&self, name: &str) -> Result<(Secret, String)> {
-        manifest::validate_namespace(&self.namespace)?;
+        validate_namespace(&self.namespace)?;
         let name = normalize_name(name)?;
         match self.find(&name).await? {
             Found::Object(obj, object) => Ok((self.decode(*obj)?, object)),
@@ -727,7 +728,7 @@ impl SecretStore {
             return Ok(Found::Object(Box::new(obj), name.to_owned()));
         }
         if ours != name {
-            manifest::validate_owner(&self.owner)?;
+            validate_owner(&self.owner)?;
             tried.push(ours.clone());
             if let Some(obj) = self.read(&ours).await? {
                 return Ok(Found::Object(Box::new(obj), ours));
@@ -740,8 +741,8 @@ impl SecretStore {
     /// the owner is stored in (`<owner>-<provider>` for a user, as Kubetorch writes it, else
     /// `kt.secret.global.<provider>`), then `kt.secret.<owner>.<provider>`.
     pub async fn provider_object(&self, provider: &str) -> Result<Option<(Secret, String)>> {
-        manifest::validate_namespace(&self.namespace)?;
-        manifest::validate_owner(&self.owner)?;
+        validate_namespace(&self.namespace)?;
+        validate_owner(&self.owner)?;
         let mut candidates = vec![self.object_name(&normalize_name(provider)?)];
         if self.owner != manifest::GLOBAL_OWNER {
             candidates.insert(0, format!("{}-{provider}", self.owner));
@@ -778,7 +779,7 @@ impl SecretStore {
         let (api, target): (Api<KubeSecret>, Target) = if options.all_namespaces {
             (Api::all(self.client.clone()), Target::all_namespaces())
         } else {
-            manifest::validate_namespace(&self.namespace)?;
+            validate_namespace(&self.namespace)?;
             (
                 Api::namespaced(self.client.clone(), &self.namespace),
                 Target::namespace(&self.namespace),
@@ -822,8 +823,8 @@ impl SecretStore {
     /// [`Error::Unconfirmed`]: the object is gone, but the server never said this call
     /// deleted it.
     pub async fn delete(&self, name: &str) -> Result<DeleteOutcome> {
-        manifest::validate_namespace(&self.namespace)?;
-        manifest::validate_owner(&self.owner)?;
+        validate_namespace(&self.namespace)?;
+        validate_owner(&self.owner)?;
         let name = normalize_name(name)?;
         match self.find(&name).await? {
             Found::Object(mut obj, object) => {
@@ -901,7 +902,7 @@ impl SecretStore {
         mut options: ListOptions,
         progress: Progress<'_>,
     ) -> Result<Vec<Deletion>> {
-        manifest::validate_owner(&self.owner)?;
+        validate_owner(&self.owner)?;
         options.owner = Some(self.owner.clone());
         options.all_namespaces = false;
         let found = self.list(&options).await?;

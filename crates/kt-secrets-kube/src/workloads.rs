@@ -287,7 +287,7 @@ impl SecretStore {
         let (api, target): (Api<K>, Target) = if all_namespaces {
             (Api::all(self.client().clone()), Target::all_namespaces())
         } else {
-            crate::manifest::validate_namespace(self.namespace())?;
+            kt_secrets_core::validate::validate_namespace(self.namespace())?;
             (
                 Api::namespaced(self.client().clone(), self.namespace()),
                 Target::namespace(self.namespace()),

@@ -28,9 +28,10 @@ use std::io::Write;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
+use kt_secrets_core::validate::{validate_data_key, validate_provider_name};
 use kt_secrets_core::{
     DEFAULT_CONTAINER_HOME, Error, Mount, Provider, ResolveContext, Resolved, Secret,
-    check_mount_clashes, expand_container_path, validate_data_key,
+    check_mount_clashes, expand_container_path,
 };
 use tracing::instrument::WithSubscriber;
 
@@ -109,7 +110,7 @@ impl<'a> Conformance<'a> {
         let name = p.name().to_owned();
         r.check(
             "name is a valid provider name",
-            kt_secrets_core::validate_provider_name(&name).map_err(|e| e.to_string()),
+            validate_provider_name(&name).map_err(|e| e.to_string()),
         );
         let info = p.info();
         r.check(

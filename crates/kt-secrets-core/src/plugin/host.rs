@@ -350,7 +350,7 @@ pub fn open_plugin(path: &Path) -> Result<PluginProvider> {
     // SAFETY: checked table; these functions take no arguments.
     let name: String = call_table(path, &table, "name", || unsafe { name_fn() })?
         .map_err(|e| wire_error(path, "", e))?;
-    crate::registry::validate_provider_name(&name)
+    crate::validate::validate_provider_name(&name)
         .map_err(|_| PluginError::InvalidName(name.clone()).at(path))?;
     // SAFETY: as above.
     let info: ProviderInfo = call_table(path, &table, "info", || unsafe { info_fn() })?
