@@ -1,0 +1,166 @@
+//! Deleting: one secret by name, or the owner's secrets by prefix or all of them, each
+//! deletion told as a [`DeleteOutcome`].
+
+use std::fmt;
+
+use futures::{StreamExt, stream};
+use k8s_openapi::api::core::v1::Secret as KubeSecret;
+use kt_secrets_core::validate::{normalize_name, validate_namespace, validate_owner};
+use kube::api::{Api, DeleteParams};
+
+use super::{Found, ListOptions, Progress, SecretStore};
+use crate::error::{Error, Result, Target};
+use crate::manifest;
+
+/// What [`SecretStore::delete`] did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DeleteOutcome {
+    Deleted {
+        object_name: String,
+    },
+    /// Nothing by these names existed: success, since the goal is that it is gone.
+    AlreadyGone {
+        tried: Vec<String>,
+    },
+}
+
+impl fmt::Display for DeleteOutcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DeleteOutcome::Deleted { object_name } => write!(f, "deleted {object_name}"),
+            DeleteOutcome::AlreadyGone { tried } => {
+                write!(f, "already gone (no {})", tried.join(" or "))
+            }
+        }
+    }
+}
+
+/// One object of a bulk delete and how its deletion went.
+#[derive(Debug)]
+pub struct Deletion {
+    pub object_name: String,
+    pub namespace: String,
+    pub result: Result<DeleteOutcome>,
+}
+
+impl SecretStore {
+    /// Deletes the secret called `name`: the object [`SecretStore::get`] would read (the object
+    /// of exactly that name, else the owner's kubetorch object), so that `describe NAME` and
+    /// `delete NAME` always mean the same object. Absent under both names is success, said
+    /// only after the server answered "not found" for each.
+    ///
+    /// A DELETE whose answer was lost and whose retry then finds nothing is
+    /// [`Error::Unconfirmed`]: the object is gone, but the server never said this call
+    /// deleted it.
+    pub async fn delete(&self, name: &str) -> Result<DeleteOutcome> {
+        validate_namespace(&self.namespace)?;
+        validate_owner(&self.owner)?;
+        let name = normalize_name(name)?;
+        match self.find(&name).await? {
+            Found::Object(mut obj, object) => {
+                manifest::scrub(&mut obj);
+                self.delete_object(&object).await
+            }
+            Found::Neither(tried) => Ok(DeleteOutcome::AlreadyGone { tried }),
+        }
+    }
+
+    async fn delete_object(&self, object: &str) -> Result<DeleteOutcome> {
+        let api: Api<KubeSecret> = Api::namespaced(self.client.clone(), &self.namespace);
+        let params = DeleteParams::default();
+        let target = || Target::object(object, &self.namespace);
+        match self.call(|| api.delete(object, &params)).await {
+            Ok(_) => Ok(DeleteOutcome::Deleted {
+                object_name: object.to_owned(),
+            }),
+            // The failed attempt may have deleted it, or someone else may have.
+            Err((f, attempts)) if f.code() == Some(404) && attempts > 1 => {
+                Err(Error::Unconfirmed {
+                    target: target(),
+                    operation: "deletion",
+                    detail: "a DELETE failed (an API server error or no answer) and its retry \
+                             found no such object; it is gone, but whether this command deleted \
+                             it is unknown",
+                })
+            }
+            Err((f, _)) if f.code() == Some(404) => Ok(DeleteOutcome::AlreadyGone {
+                tried: vec![object.to_owned()],
+            }),
+            Err((f, n)) => Err(f.into_error(target(), n, self.server())),
+        }
+    }
+
+    /// Deletes the owner's secrets (in the store's namespace) whose name starts with
+    /// `prefix`. Other owners' and other tools' secrets are never touched.
+    pub async fn delete_prefix(&self, prefix: &str) -> Result<Vec<Deletion>> {
+        self.delete_prefix_with_progress(prefix, &|_, _, _| {})
+            .await
+    }
+
+    /// [`SecretStore::delete_prefix`], telling `progress` after each deletion ends.
+    pub async fn delete_prefix_with_progress(
+        &self,
+        prefix: &str,
+        progress: Progress<'_>,
+    ) -> Result<Vec<Deletion>> {
+        if prefix.is_empty() {
+            return Err(Error::Invalid {
+                subject: "delete by prefix".to_owned(),
+                reason: "the prefix is empty; use delete_owned to delete all of the owner's \
+                         secrets"
+                    .to_owned(),
+            });
+        }
+        self.delete_listed(
+            ListOptions {
+                prefix: Some(prefix.to_owned()),
+                ..Default::default()
+            },
+            progress,
+        )
+        .await
+    }
+
+    /// Deletes every secret of the owner in the store's namespace.
+    pub async fn delete_owned(&self) -> Result<Vec<Deletion>> {
+        self.delete_listed(ListOptions::default(), &|_, _, _| {})
+            .await
+    }
+
+    async fn delete_listed(
+        &self,
+        mut options: ListOptions,
+        progress: Progress<'_>,
+    ) -> Result<Vec<Deletion>> {
+        validate_owner(&self.owner)?;
+        options.owner = Some(self.owner.clone());
+        options.all_namespaces = false;
+        let found = self.list(&options).await?;
+        // A user's provider secrets are `<user>-<provider>` (manifest::object_name_of).
+        let users = format!("{}-", self.owner);
+        let found: Vec<_> = found
+            .into_iter()
+            .filter(|i| {
+                i.object_name.starts_with(manifest::OBJECT_PREFIX)
+                    || i.object_name.starts_with(&users)
+            })
+            .collect();
+        let total = found.len();
+        let mut done = 0;
+        Ok(stream::iter(found.into_iter().map(|info| async move {
+            let result = self.delete_object(&info.object_name).await;
+            Deletion {
+                object_name: info.object_name,
+                namespace: info.namespace,
+                result,
+            }
+        }))
+        .buffered(8)
+        .inspect(|d| {
+            done += 1;
+            progress(done, total, &d.object_name);
+        })
+        .collect()
+        .await)
+    }
+}

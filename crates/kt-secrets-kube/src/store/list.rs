@@ -1,0 +1,161 @@
+//! Listing: the [`ListOptions`] filters, and the [`SecretInfo`] each listed object becomes
+//! (names and metadata, no values).
+
+use k8s_openapi::api::core::v1::Secret as KubeSecret;
+use kt_secrets_core::validate::validate_namespace;
+use kube::api::{Api, ListParams};
+
+use super::SecretStore;
+use crate::error::{Result, Target};
+use crate::manifest::{self, LABEL_MOUNT_TYPE, LABEL_PROVIDER, LABEL_USERNAME};
+
+/// Filters for [`SecretStore::list`]; the default lists every secret of the store's namespace.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ListOptions {
+    pub all_namespaces: bool,
+    /// Only secrets whose name (kubetorch's secret name, else the object name) starts with this.
+    pub prefix: Option<String>,
+    /// Only secrets of this owner (`global` for those written without a user name).
+    pub owner: Option<String>,
+    /// A label selector (`app=x,tier!=db`, `env in (a,b)`, `!legacy`), sent as is for the API
+    /// server to parse and apply, as `kubectl get -l` does.
+    pub selector: Option<String>,
+}
+
+/// A listed secret: names and metadata, no values.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SecretInfo {
+    pub object_name: String,
+    pub namespace: String,
+    /// Kubetorch's secret name, else the object name.
+    pub name: String,
+    /// The owner, for objects named `kt.secret.<owner>.<name>` or labelled with one.
+    pub owner: Option<String>,
+    pub provider: Option<String>,
+    /// `env` or `volume`, when the object says.
+    pub mount_type: Option<String>,
+    pub keys: Vec<String>,
+    /// The Secret's `type` (`Opaque`, `kubernetes.io/tls`, ...).
+    pub secret_type: Option<String>,
+    /// Where the pod gets each key, as the object says (ours, kubetorch's) or as a pod mounts
+    /// any other Secret; empty when the object's mount list does not parse.
+    pub mounts: Vec<kt_secrets_core::Mount>,
+    /// Whether this crate wrote it (it carries the mount list).
+    pub managed: bool,
+    /// [`kt_secrets_core::SecretData::content_hash`] of its data.
+    pub content_hash: String,
+    pub created: Option<String>,
+}
+
+impl SecretInfo {
+    fn of(obj: &KubeSecret) -> Result<SecretInfo> {
+        let object_name = obj.metadata.name.clone().unwrap_or_default();
+        let labels = obj.metadata.labels.clone().unwrap_or_default();
+        let annotations = obj.metadata.annotations.clone().unwrap_or_default();
+        let name = labels
+            .get(manifest::LABEL_SECRET_NAME)
+            .cloned()
+            .unwrap_or_else(|| object_name.clone());
+        let owner = labels
+            .get(LABEL_USERNAME)
+            .cloned()
+            .or_else(|| owner_in_object_name(&object_name, &name));
+        let data = manifest::data_of(obj)?;
+        let mounts = manifest::from_manifest(obj)
+            .map(|s| s.mounts().to_vec())
+            .unwrap_or_default();
+        Ok(SecretInfo {
+            namespace: obj.metadata.namespace.clone().unwrap_or_default(),
+            name,
+            owner,
+            provider: labels.get(LABEL_PROVIDER).cloned(),
+            mount_type: labels.get(LABEL_MOUNT_TYPE).cloned(),
+            keys: data.keys().map(str::to_owned).collect(),
+            secret_type: obj.type_.clone(),
+            mounts,
+            managed: annotations.contains_key(manifest::ANNOTATION_MOUNTS),
+            content_hash: data.content_hash(),
+            created: obj
+                .metadata
+                .creation_timestamp
+                .as_ref()
+                .map(|t| t.0.to_string()),
+            object_name,
+        })
+    }
+}
+
+/// `alice` of `kt.secret.alice.aws`, knowing the secret is called `aws`.
+fn owner_in_object_name(object: &str, name: &str) -> Option<String> {
+    let rest = object.strip_prefix(manifest::OBJECT_PREFIX)?;
+    let owner = match rest.strip_suffix(name).and_then(|r| r.strip_suffix('.')) {
+        Some(owner) => owner,
+        None => rest.split_once('.')?.0,
+    };
+    (!owner.is_empty()).then(|| owner.to_owned())
+}
+
+impl SecretStore {
+    /// Secrets of the store's namespace (or all namespaces), filtered, sorted by namespace
+    /// and object name. One request.
+    pub async fn list(&self, options: &ListOptions) -> Result<Vec<SecretInfo>> {
+        let (api, target): (Api<KubeSecret>, Target) = if options.all_namespaces {
+            (Api::all(self.client.clone()), Target::all_namespaces())
+        } else {
+            validate_namespace(&self.namespace)?;
+            (
+                Api::namespaced(self.client.clone(), &self.namespace),
+                Target::namespace(&self.namespace),
+            )
+        };
+        let params = match options.selector.as_deref() {
+            Some(s) => ListParams::default().labels(s),
+            None => ListParams::default(),
+        };
+        let mut list = self
+            .call(|| api.list(&params))
+            .await
+            .map_err(|(f, n)| f.into_error(target, n, self.server()))?;
+        let mut out = Vec::new();
+        for obj in &mut list.items {
+            let info = SecretInfo::of(obj);
+            manifest::scrub(obj);
+            let info = info?;
+            let keep = options
+                .prefix
+                .as_deref()
+                .is_none_or(|p| info.name.starts_with(p))
+                && options
+                    .owner
+                    .as_deref()
+                    .is_none_or(|o| info.owner.as_deref() == Some(o));
+            if keep {
+                out.push(info);
+            }
+        }
+        out.sort_by(|a, b| (&a.namespace, &a.object_name).cmp(&(&b.namespace, &b.object_name)));
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn owners_from_object_names() {
+        assert_eq!(
+            owner_in_object_name("kt.secret.alice.aws", "aws").as_deref(),
+            Some("alice")
+        );
+        assert_eq!(
+            owner_in_object_name("kt.secret.global.my.dotted", "my.dotted").as_deref(),
+            Some("global")
+        );
+        assert_eq!(
+            owner_in_object_name("kt.secret.bob.x", "kt.secret.bob.x").as_deref(),
+            Some("bob")
+        );
+        assert_eq!(owner_in_object_name("db-creds", "db-creds"), None);
+    }
+}
