@@ -20,7 +20,7 @@ use kt_secrets_core::{DEFAULT_CONTAINER_HOME, Registry, ResolveContext, Secret};
 
 use crate::SecretStore;
 use crate::manifest::GLOBAL_OWNER;
-use crate::pod::{MountedSecret, Ownership, PodMounts, pod_mounts};
+use crate::pod::{MountError, MountedSecret, Ownership, PodMounts, pod_mounts};
 
 /// Image used when a compute names none.
 pub const DEFAULT_IMAGE: &str = "python:3.12-slim";
@@ -48,25 +48,10 @@ pub enum ComputeError {
     #[error(transparent)]
     Store(#[from] crate::Error),
 
-    /// Two sources claim one env var or container path.
-    #[error("{claim} is claimed twice: by {first} and by {second}")]
-    Clash {
-        claim: String,
-        first: String,
-        second: String,
-    },
-
-    /// Two mounted files where one path is a directory of the other.
-    #[error(
-        "file {first_path} (from {first}) and file {second_path} (from {second}) cannot both \
-         exist: one path is a directory of the other"
-    )]
-    NestedFiles {
-        first_path: String,
-        first: String,
-        second_path: String,
-        second: String,
-    },
+    /// Secrets (or the compute's env vars) that cannot share one pod, or a container home
+    /// that is not valid.
+    #[error(transparent)]
+    Mount(MountError),
 
     /// A secret of another namespace than the compute's.
     #[error(
@@ -102,6 +87,16 @@ pub enum ComputeError {
     /// A plain env var value that cannot be given to a container.
     #[error("invalid value of env var {var}: {reason}")]
     InvalidEnvValue { var: String, reason: String },
+}
+
+impl From<MountError> for ComputeError {
+    /// A core error stays [`ComputeError::Secret`], however it was reached.
+    fn from(e: MountError) -> Self {
+        match e {
+            MountError::Secret(e) => ComputeError::Secret(e),
+            e => ComputeError::Mount(e),
+        }
+    }
 }
 
 /// A secret of a [`Compute`]: a value, or a name resolved when the compute is.

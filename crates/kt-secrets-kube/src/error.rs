@@ -208,10 +208,9 @@ impl crate::compute::ComputeError {
         match self {
             C::Secret(e) => e.is_usage(),
             C::Store(e) => e.is_usage(),
+            C::Mount(e) => e.is_usage(),
             C::NeedsCluster { .. }
             | C::InvalidSetting { .. }
-            | C::Clash { .. }
-            | C::NestedFiles { .. }
             | C::NamespaceMismatch { .. }
             | C::InvalidEnvValue { .. } => true,
         }

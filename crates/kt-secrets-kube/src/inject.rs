@@ -35,7 +35,7 @@ use serde::{Deserialize as _, Serialize};
 use serde_json::{Map, Value};
 
 use crate::compute::{ComputeError, SECRET_HASHES_ANNOTATION};
-use crate::pod::{MountPlanner, MountedSecret};
+use crate::pod::{MountError, MountPlanner, MountedSecret};
 
 /// The group and read bits the kubelet ORs into the mode of every file of a read-only volume
 /// when the pod sets `fsGroup` (`roMask` in kubernetes `pkg/volume/volume_linux.go`).
@@ -211,6 +211,13 @@ pub enum InjectError {
 
     #[error("invalid template path {pointer:?}: {reason}")]
     BadPointer { pointer: String, reason: String },
+}
+
+impl From<MountError> for InjectError {
+    /// As [`ComputeError`]: the secrets among themselves, whatever they are mounted into.
+    fn from(e: MountError) -> Self {
+        InjectError::Compute(e.into())
+    }
 }
 
 /// What one injection did.

@@ -27,7 +27,7 @@ pub use error::{Error, Result, Target};
 pub use inject::{InjectError, Injected, Injector, KNOWN_KINDS};
 pub use manifest::Writer;
 pub use pod::{
-    MountPlanner, MountedSecret, Ownership, PodMounts, Rotation, live_dir, live_keys, pod_mounts,
+    MountError, MountPlanner, MountedSecret, Ownership, PodMounts, Rotation, live_dir, live_keys, pod_mounts,
     rotation, rotation_of_targets,
 };
 pub use status::{Local, LocalCheck, StatusEntry, StatusOptions, WorkloadUse, local_state};

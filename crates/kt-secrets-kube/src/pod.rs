@@ -19,7 +19,6 @@ use kt_secrets_core::{
     Mount, Secret, expand_container_path, validate_container_path, validate_env_var,
 };
 
-use crate::compute::ComputeError;
 
 /// Where a secret's whole volume is mounted when an env var points into it: a directory of its
 /// own, so the mount hides nothing of the image. One directory per Secret object
@@ -162,6 +161,64 @@ pub fn rotation_of_targets(targets: &[String]) -> Rotation {
     Rotation::of(live, files.len() - live + secret_env)
 }
 
+/// Why a set of secrets cannot be mounted into one pod.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum MountError {
+    /// A mount or a plain env var that is not valid (an env var name, a container path).
+    #[error(transparent)]
+    Secret(#[from] kt_secrets_core::Error),
+
+    /// Two sources claim one env var or container path.
+    #[error("{claim} is claimed twice: by {first} and by {second}")]
+    Clash {
+        /// The env var or file claimed (`env var API_KEY`, `file /root/.k`).
+        claim: String,
+        /// Who claimed it first (`secret "aws"`, `the compute's env_vars`).
+        first: String,
+        /// Who claimed it again.
+        second: String,
+    },
+
+    /// Two mounted files where one path is a directory of the other.
+    #[error(
+        "file {first_path} (from {first}) and file {second_path} (from {second}) cannot both \
+         exist: one path is a directory of the other"
+    )]
+    NestedFiles {
+        /// The path claimed first.
+        first_path: String,
+        /// Who claimed it.
+        first: String,
+        /// The path claimed second, inside or above `first_path`.
+        second_path: String,
+        /// Who claimed it.
+        second: String,
+    },
+
+    /// What `~` means in the container is not an absolute path of plain components.
+    #[error("invalid container home {home:?}: {reason}")]
+    InvalidHome {
+        /// The home as given.
+        home: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+}
+
+impl MountError {
+    /// Whether only a different request can fix this: always, but for a core error that
+    /// says otherwise (see [`kt_secrets_core::Error::is_usage`]).
+    pub fn is_usage(&self) -> bool {
+        match self {
+            MountError::Secret(e) => e.is_usage(),
+            MountError::Clash { .. }
+            | MountError::NestedFiles { .. }
+            | MountError::InvalidHome { .. } => true,
+        }
+    }
+}
+
 /// Longest volume name: volume names are DNS-1123 labels.
 const MAX_VOLUME_NAME: usize = kt_secrets_core::validate::MAX_DNS_LABEL_LEN;
 
@@ -240,7 +297,7 @@ pub struct MountPlanner {
 
 impl MountPlanner {
     /// `container_home` is what `~` means in container paths (absolute).
-    pub fn new(container_home: &str) -> Result<Self, ComputeError> {
+    pub fn new(container_home: &str) -> Result<Self, MountError> {
         check_home(container_home)?;
         Ok(MountPlanner {
             home: container_home.trim_end_matches('/').to_owned(),
@@ -251,7 +308,7 @@ impl MountPlanner {
     }
 
     /// A plain env var (not secret) set by `who`, such as the compute's own `env_vars`.
-    pub fn plain_env(&mut self, var: &str, value: &str, who: &str) -> Result<(), ComputeError> {
+    pub fn plain_env(&mut self, var: &str, value: &str, who: &str) -> Result<(), MountError> {
         validate_env_var(var)?;
         self.claim(Claim::Env(var.to_owned()), who)?;
         self.out.env.push(EnvVar {
@@ -270,7 +327,7 @@ impl MountPlanner {
     /// mounted as a directory at [`live_dir`], which kubelet keeps current, and the env var
     /// points there: a rotation then reaches running pods. The fixed-path copy stays for
     /// tools that ignore the env var.
-    pub fn secret(&mut self, s: &MountedSecret) -> Result<(), ComputeError> {
+    pub fn secret(&mut self, s: &MountedSecret) -> Result<(), MountError> {
         let who = s.who();
         let mut items: Vec<KeyToPath> = Vec::new();
         let mut used_keys: BTreeMap<&str, usize> = BTreeMap::new();
@@ -407,9 +464,9 @@ impl MountPlanner {
         self.out
     }
 
-    fn claim(&mut self, claim: Claim, who: &str) -> Result<(), ComputeError> {
+    fn claim(&mut self, claim: Claim, who: &str) -> Result<(), MountError> {
         if let Some(first) = self.claims.get(&claim) {
-            return Err(ComputeError::Clash {
+            return Err(MountError::Clash {
                 claim: claim.to_string(),
                 first: first.clone(),
                 second: who.to_owned(),
@@ -425,7 +482,7 @@ impl MountPlanner {
                         && inner.as_bytes()[outer.len()] == b'/'
                 };
                 if nested(other, path) || nested(path, other) {
-                    return Err(ComputeError::NestedFiles {
+                    return Err(MountError::NestedFiles {
                         first_path: other.clone(),
                         first: first.clone(),
                         second_path: path.clone(),
@@ -475,10 +532,9 @@ fn fnv1a(s: &str, salt: u32) -> u64 {
     h
 }
 
-fn check_home(home: &str) -> Result<(), ComputeError> {
-    let bad = |reason: &str| ComputeError::InvalidSetting {
-        field: "container home",
-        value: home.to_owned(),
+fn check_home(home: &str) -> Result<(), MountError> {
+    let bad = |reason: &str| MountError::InvalidHome {
+        home: home.to_owned(),
         reason: reason.to_owned(),
     };
     if !home.starts_with('/') {
@@ -499,7 +555,7 @@ pub fn pod_mounts(
     env_owner: &str,
     secrets: &[MountedSecret],
     container_home: &str,
-) -> Result<PodMounts, ComputeError> {
+) -> Result<PodMounts, MountError> {
     let mut p = MountPlanner::new(container_home)?;
     for (k, v) in env {
         p.plain_env(k, v, env_owner)?;
