@@ -200,23 +200,6 @@ impl Error {
     }
 }
 
-impl crate::compute::ComputeError {
-    /// Whether only a different request can fix this: a setting of the compute, secrets that
-    /// cannot share its pod, a name that needs a cluster, or a usage error of a secret (see [`kt_secrets_core::Error::is_usage`]).
-    pub fn is_usage(&self) -> bool {
-        use crate::compute::ComputeError as C;
-        match self {
-            C::Secret(e) => e.is_usage(),
-            C::Store(e) => e.is_usage(),
-            C::Mount(e) => e.is_usage(),
-            C::NeedsCluster { .. }
-            | C::InvalidSetting { .. }
-            | C::NamespaceMismatch { .. }
-            | C::InvalidEnvValue { .. } => true,
-        }
-    }
-}
-
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl From<kt_secrets_core::validate::Invalid> for Error {
