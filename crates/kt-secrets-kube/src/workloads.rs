@@ -118,12 +118,20 @@ pub fn secrets_of(spec: &PodSpec) -> BTreeSet<String> {
             }
         }
     }
-    let containers = spec
+    // Containers and ephemeral containers are types of their own with the same env fields.
+    let envs = spec
         .containers
         .iter()
-        .chain(spec.init_containers.iter().flatten());
-    for c in containers {
-        for e in c.env.iter().flatten() {
+        .chain(spec.init_containers.iter().flatten())
+        .map(|c| (&c.env, &c.env_from))
+        .chain(
+            spec.ephemeral_containers
+                .iter()
+                .flatten()
+                .map(|c| (&c.env, &c.env_from)),
+        );
+    for (env, env_from) in envs {
+        for e in env.iter().flatten() {
             if let Some(r) = e
                 .value_from
                 .as_ref()
@@ -132,23 +140,7 @@ pub fn secrets_of(spec: &PodSpec) -> BTreeSet<String> {
                 out.insert(r.name.clone());
             }
         }
-        for f in c.env_from.iter().flatten() {
-            if let Some(r) = &f.secret_ref {
-                out.insert(r.name.clone());
-            }
-        }
-    }
-    for c in spec.ephemeral_containers.iter().flatten() {
-        for e in c.env.iter().flatten() {
-            if let Some(r) = e
-                .value_from
-                .as_ref()
-                .and_then(|f| f.secret_key_ref.as_ref())
-            {
-                out.insert(r.name.clone());
-            }
-        }
-        for f in c.env_from.iter().flatten() {
+        for f in env_from.iter().flatten() {
             if let Some(r) = &f.secret_ref {
                 out.insert(r.name.clone());
             }
@@ -163,20 +155,75 @@ pub fn hashes_of(meta: Option<&ObjectMeta>) -> Option<BTreeMap<String, String>> 
     serde_json::from_str(json).ok()
 }
 
-fn from_template(
-    kind: WorkloadKind,
-    meta: &ObjectMeta,
-    template: Option<&PodTemplateSpec>,
-) -> Workload {
-    Workload {
-        kind,
-        namespace: meta.namespace.clone().unwrap_or_default(),
-        name: meta.name.clone().unwrap_or_default(),
-        secrets: template
-            .and_then(|t| t.spec.as_ref())
-            .map(secrets_of)
-            .unwrap_or_default(),
-        hashes: hashes_of(template.and_then(|t| t.metadata.as_ref())),
+/// A workload kind as its `k8s-openapi` type: what it is listed as, where the spec and
+/// metadata of its pods sit, and how a patch reaches its pod template.
+trait KindObject:
+    kube::Resource<Scope = k8s_openapi::NamespaceResourceScope, DynamicType = ()>
+    + Clone
+    + DeserializeOwned
+    + fmt::Debug
+{
+    const KIND: WorkloadKind;
+
+    /// The spec and metadata of its pods: its pod template's, or a Pod's own.
+    fn pods(&self) -> (Option<&PodSpec>, Option<&ObjectMeta>);
+
+    /// A merge patch setting `template` (a partial pod template) in the object.
+    fn template_patch(template: serde_json::Value) -> serde_json::Value {
+        serde_json::json!({ "spec": { "template": template } })
+    }
+}
+
+/// The spec and metadata of the pods of `template`.
+fn of_template(template: Option<&PodTemplateSpec>) -> (Option<&PodSpec>, Option<&ObjectMeta>) {
+    (
+        template.and_then(|t| t.spec.as_ref()),
+        template.and_then(|t| t.metadata.as_ref()),
+    )
+}
+
+/// Kinds whose pod template is `spec.template`.
+macro_rules! template_in_spec {
+    ($($ty:ty => $kind:ident),* $(,)?) => {$(
+        impl KindObject for $ty {
+            const KIND: WorkloadKind = WorkloadKind::$kind;
+
+            fn pods(&self) -> (Option<&PodSpec>, Option<&ObjectMeta>) {
+                of_template(self.spec.as_ref().map(|s| &s.template))
+            }
+        }
+    )*};
+}
+
+template_in_spec!(
+    Deployment => Deployment,
+    StatefulSet => StatefulSet,
+    DaemonSet => DaemonSet,
+    Job => Job,
+);
+
+impl KindObject for CronJob {
+    const KIND: WorkloadKind = WorkloadKind::CronJob;
+
+    fn pods(&self) -> (Option<&PodSpec>, Option<&ObjectMeta>) {
+        of_template(
+            self.spec
+                .as_ref()
+                .and_then(|s| s.job_template.spec.as_ref())
+                .map(|s| &s.template),
+        )
+    }
+
+    fn template_patch(template: serde_json::Value) -> serde_json::Value {
+        serde_json::json!({"spec": {"jobTemplate": {"spec": {"template": template}}}})
+    }
+}
+
+impl KindObject for Pod {
+    const KIND: WorkloadKind = WorkloadKind::Pod;
+
+    fn pods(&self) -> (Option<&PodSpec>, Option<&ObjectMeta>) {
+        (self.spec.as_ref(), Some(&self.metadata))
     }
 }
 
@@ -196,84 +243,41 @@ impl SecretStore {
     /// a controller are left out, as their controller stands for them.
     pub async fn workloads(&self, all_namespaces: bool) -> Result<Vec<Workload>> {
         let mut out = Vec::new();
-        out.extend(
-            self.list_kind::<Deployment>(all_namespaces)
-                .await?
-                .iter()
-                .map(|d| {
-                    from_template(
-                        WorkloadKind::Deployment,
-                        &d.metadata,
-                        d.spec.as_ref().map(|s| &s.template),
-                    )
-                }),
-        );
-        out.extend(
-            self.list_kind::<StatefulSet>(all_namespaces)
-                .await?
-                .iter()
-                .map(|d| {
-                    from_template(
-                        WorkloadKind::StatefulSet,
-                        &d.metadata,
-                        d.spec.as_ref().map(|s| &s.template),
-                    )
-                }),
-        );
-        out.extend(
-            self.list_kind::<DaemonSet>(all_namespaces)
-                .await?
-                .iter()
-                .map(|d| {
-                    from_template(
-                        WorkloadKind::DaemonSet,
-                        &d.metadata,
-                        d.spec.as_ref().map(|s| &s.template),
-                    )
-                }),
-        );
-        out.extend(
-            self.list_kind::<CronJob>(all_namespaces)
-                .await?
-                .iter()
-                .map(|c| {
-                    let template = c
-                        .spec
-                        .as_ref()
-                        .and_then(|s| s.job_template.spec.as_ref())
-                        .map(|s| &s.template);
-                    from_template(WorkloadKind::CronJob, &c.metadata, template)
-                }),
-        );
-        out.extend(
-            self.list_kind::<Job>(all_namespaces)
-                .await?
-                .iter()
-                .filter(|j| !controlled(&j.metadata))
-                .map(|j| {
-                    from_template(
-                        WorkloadKind::Job,
-                        &j.metadata,
-                        j.spec.as_ref().map(|s| &s.template),
-                    )
-                }),
-        );
-        out.extend(
-            self.list_kind::<Pod>(all_namespaces)
-                .await?
-                .iter()
-                .filter(|p| !controlled(&p.metadata))
-                .map(|p| Workload {
-                    kind: WorkloadKind::Pod,
-                    namespace: p.metadata.namespace.clone().unwrap_or_default(),
-                    name: p.metadata.name.clone().unwrap_or_default(),
-                    secrets: p.spec.as_ref().map(secrets_of).unwrap_or_default(),
-                    hashes: hashes_of(Some(&p.metadata)),
-                }),
-        );
+        for kind in WorkloadKind::ALL {
+            out.extend(match kind {
+                WorkloadKind::Deployment => self.list_of::<Deployment>(all_namespaces).await?,
+                WorkloadKind::StatefulSet => self.list_of::<StatefulSet>(all_namespaces).await?,
+                WorkloadKind::DaemonSet => self.list_of::<DaemonSet>(all_namespaces).await?,
+                WorkloadKind::CronJob => self.list_of::<CronJob>(all_namespaces).await?,
+                WorkloadKind::Job => self.list_of::<Job>(all_namespaces).await?,
+                WorkloadKind::Pod => self.list_of::<Pod>(all_namespaces).await?,
+            });
+        }
         out.retain(|w| !w.secrets.is_empty());
         out.sort_by(|a, b| (&a.namespace, a.kind, &a.name).cmp(&(&b.namespace, b.kind, &b.name)));
         Ok(out)
+    }
+
+    /// The workloads of kind `K`, with one list request; those of a kind that its controller
+    /// stands for (Jobs, Pods) are left out when a controller owns them.
+    async fn list_of<K: KindObject>(&self, all_namespaces: bool) -> Result<Vec<Workload>> {
+        let shown_when_controlled = !matches!(K::KIND, WorkloadKind::Job | WorkloadKind::Pod);
+        let items = self.list_kind::<K>(all_namespaces).await?;
+        Ok(items
+            .iter()
+            .filter(|o| shown_when_controlled || !controlled(o.meta()))
+            .map(|o| {
+                let meta = o.meta();
+                let (spec, pod_meta) = o.pods();
+                Workload {
+                    kind: K::KIND,
+                    namespace: meta.namespace.clone().unwrap_or_default(),
+                    name: meta.name.clone().unwrap_or_default(),
+                    secrets: spec.map(secrets_of).unwrap_or_default(),
+                    hashes: hashes_of(pod_meta),
+                }
+            })
+            .collect())
     }
 
     async fn list_kind<K>(&self, all_namespaces: bool) -> Result<Vec<K>>
@@ -305,55 +309,37 @@ impl SecretStore {
     /// does (which patches an annotation of the template too). A merge patch touches nothing
     /// else, and one request either lands whole or not at all.
     pub async fn roll(&self, workload: &Workload, hashes: &BTreeMap<String, String>) -> Result<()> {
+        match workload.kind {
+            WorkloadKind::Deployment => self.roll_of::<Deployment>(workload, hashes).await,
+            WorkloadKind::StatefulSet => self.roll_of::<StatefulSet>(workload, hashes).await,
+            WorkloadKind::DaemonSet => self.roll_of::<DaemonSet>(workload, hashes).await,
+            WorkloadKind::CronJob => self.roll_of::<CronJob>(workload, hashes).await,
+            WorkloadKind::Job | WorkloadKind::Pod => Err(crate::Error::Invalid {
+                subject: workload.reference(),
+                reason: "its pods cannot be rolled by a template change; recreate it".to_owned(),
+            }),
+        }
+    }
+
+    /// [`roll`](Self::roll) of a workload of kind `K`.
+    async fn roll_of<K: KindObject>(
+        &self,
+        workload: &Workload,
+        hashes: &BTreeMap<String, String>,
+    ) -> Result<()> {
         let json = serde_json::to_string(hashes).expect("a map of strings serializes");
         let annotations = serde_json::json!({ SECRET_HASHES_ANNOTATION: json });
-        let template = serde_json::json!({ "metadata": { "annotations": annotations } });
-        let body = match workload.kind {
-            WorkloadKind::CronJob => {
-                serde_json::json!({"spec": {"jobTemplate": {"spec": {"template": template}}}})
-            }
-            _ => serde_json::json!({ "spec": { "template": template } }),
-        };
+        let body =
+            K::template_patch(serde_json::json!({ "metadata": { "annotations": annotations } }));
         let ns = workload.namespace.as_str();
         let target = Target::object(workload.reference(), ns);
         let params = PatchParams::default();
         let patch = Patch::Merge(&body);
-        let client = self.client().clone();
-        let name = workload.name.as_str();
-        let result = match workload.kind {
-            WorkloadKind::Deployment => {
-                let api: Api<Deployment> = Api::namespaced(client, ns);
-                self.call(|| api.patch(name, &params, &patch))
-                    .await
-                    .map(drop)
-            }
-            WorkloadKind::StatefulSet => {
-                let api: Api<StatefulSet> = Api::namespaced(client, ns);
-                self.call(|| api.patch(name, &params, &patch))
-                    .await
-                    .map(drop)
-            }
-            WorkloadKind::DaemonSet => {
-                let api: Api<DaemonSet> = Api::namespaced(client, ns);
-                self.call(|| api.patch(name, &params, &patch))
-                    .await
-                    .map(drop)
-            }
-            WorkloadKind::CronJob => {
-                let api: Api<CronJob> = Api::namespaced(client, ns);
-                self.call(|| api.patch(name, &params, &patch))
-                    .await
-                    .map(drop)
-            }
-            WorkloadKind::Job | WorkloadKind::Pod => {
-                return Err(crate::Error::Invalid {
-                    subject: workload.reference(),
-                    reason: "its pods cannot be rolled by a template change; recreate it"
-                        .to_owned(),
-                });
-            }
-        };
-        result.map_err(|(f, n)| f.into_error(target, n, self.server()))
+        let api: Api<K> = Api::namespaced(self.client().clone(), ns);
+        self.call(|| api.patch(&workload.name, &params, &patch))
+            .await
+            .map(drop)
+            .map_err(|(f, n)| f.into_error(target, n, self.server()))
     }
 }
 
