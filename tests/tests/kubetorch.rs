@@ -168,7 +168,7 @@ impl World {
     async fn our_pod(&self, secrets: Vec<SecretRef>) -> (View, Vec<String>) {
         let store = self.store().await;
         let resolved = Compute::new()
-            .secrets(secrets.clone())
+            .with_secrets(secrets.clone())
             .resolve(&self.registry, &self.ctx(), Some(&store))
             .await
             .unwrap_or_else(|e| panic!("our pod for {secrets:?}: {e}"));
@@ -556,7 +556,7 @@ async fn a_provider_with_nothing_local_uses_the_clusters_object() {
             ctx = ctx.with_env("KT_USERNAME", u);
         }
         let store = w.store().await;
-        let compute = Compute::new().secrets(["aws"]);
+        let compute = Compute::new().with_secrets(["aws"]);
         let resolved = compute
             .resolve(&w.registry, &ctx, Some(&store))
             .await

@@ -33,8 +33,8 @@ async fn builtin_and_plugin_providers_mount_into_one_pod() {
 
     let resolved = Compute::new()
         .gpus(1)
-        .container_home("/home/app")
-        .secrets(["openai", "envdir", "ssh"])
+        .with_container_home("/home/app")
+        .with_secrets(["openai", "envdir", "ssh"])
         .resolve(&registry, &ctx, None)
         .await
         .unwrap();

@@ -865,14 +865,14 @@ async fn render(env: &Env, a: RenderArgs) -> Result<()> {
     let mut compute = Compute::new()
         .name(&a.name)
         .image(&a.image)
-        .container_home(&a.container_home)
-        .owner(&env.owner)
+        .with_container_home(&a.container_home)
+        .with_owner(&env.owner)
         .override_existing(a.override_existing)
         .env_vars(pairs("--env", "K=V", &a.env, Echo::Always)?)
-        .secrets(&a.secrets);
+        .with_secrets(&a.secrets);
     if a.all_found {
         let found = found_providers(&registry, &env.ctx, &a.secrets).await?;
-        compute = compute.secrets(
+        compute = compute.with_secrets(
             found
                 .into_iter()
                 .map(|s| s.with_override(a.override_existing)),
@@ -888,7 +888,7 @@ async fn render(env: &Env, a: RenderArgs) -> Result<()> {
         compute = compute.gpus(g);
     }
     if let Some(ns) = &env.namespace {
-        compute = compute.namespace(ns);
+        compute = compute.with_namespace(ns);
     }
     let resolved = if a.dry_run {
         let resolved = compute.resolve(&registry, &env.ctx, None).await?;

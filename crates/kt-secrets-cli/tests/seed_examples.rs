@@ -90,7 +90,7 @@ fn aws_and_hugging_face_training() {
             .unwrap();
         Compute::new()
             .gpus(1)
-            .secrets([aws, hf])
+            .with_secrets([aws, hf])
             .env_var("HF_HOME", "/cache/huggingface")
             .resolve(&registry, &ctx, None)
             .await

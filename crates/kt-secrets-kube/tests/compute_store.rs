@@ -187,7 +187,7 @@ async fn unknown_names_and_foreign_namespaces_are_errors() {
     // The compute runs elsewhere than the store reads: the secret it finds is not usable.
     foreign_secret(&server, "db-creds").await;
     let e = Compute::new()
-        .namespace("other")
+        .with_namespace("other")
         .secret("db-creds")
         .resolve(&registry(), &ctx, Some(&store))
         .await
@@ -204,7 +204,7 @@ async fn unknown_names_and_foreign_namespaces_are_errors() {
     let r = c.resolve(&registry(), &ctx, Some(&alice)).await.unwrap();
     assert_eq!(r.secrets()[0].object_name, "kt.secret.alice.x");
     let r = c
-        .owner("bob")
+        .with_owner("bob")
         .resolve(&registry(), &ctx, Some(&alice))
         .await
         .unwrap();

@@ -96,7 +96,7 @@ fn template(env: &Env, name: &str, secrets: &[&Secret]) -> PodTemplateSpec {
         .iter()
         .map(|s| MountedSecret::managed((*s).clone(), "global"))
         .collect();
-    ResolvedCompute::new(Compute::new().name(name).namespace(&env.namespace), mounted)
+    ResolvedCompute::new(Compute::new().name(name).with_namespace(&env.namespace), mounted)
         .unwrap()
         .pod_template()
 }

@@ -271,7 +271,7 @@ impl Oracle {
 
     /// The oracle in a pod that mounts `secrets`.
     pub fn in_pod_with(&self, secrets: Vec<Secret>) -> PodRun {
-        let compute = Compute::new().container_home(&self.container_home);
+        let compute = Compute::new().with_container_home(&self.container_home);
         let mounted = secrets
             .into_iter()
             .map(|s| MountedSecret::managed(s, "global"))

@@ -20,7 +20,7 @@ async fn secrets_applied(names: Vec<String>) -> kt_secrets::Result<(SecretStore,
             "my-api-key",
             [("API_KEY", "not-a-real-key")],
         )?)
-        .secrets(names)
+        .with_secrets(names)
         .resolve_default(Some(&store))
         .await?;
     // Creates or updates each Secret the pod reads; a Secret that exists with other data is

@@ -28,7 +28,7 @@ async fn main() -> kt_secrets::Result<()> {
             [("API_KEY", "not-a-real-key")],
         )?)
         // Provider names: each resolves from this machine's env and files, as kt.Compute does.
-        .secrets(providers);
+        .with_secrets(providers);
     // The process's providers and env; `None`: no cluster, so no existing Secrets by name.
     let resolved = compute.resolve_default(None).await?;
     print!(

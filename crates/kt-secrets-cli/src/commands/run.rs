@@ -60,11 +60,11 @@ impl Signals {
 pub(super) async fn run(env: &Env, a: RunArgs) -> Result<u8> {
     let registry = env.registry()?;
     let mut compute = Compute::new()
-        .container_home(&a.container_home)
-        .owner(&env.owner)
-        .secrets(&a.secrets);
+        .with_container_home(&a.container_home)
+        .with_owner(&env.owner)
+        .with_secrets(&a.secrets);
     if a.all_found {
-        compute = compute.secrets(found_providers(&registry, &env.ctx, &a.secrets).await?);
+        compute = compute.with_secrets(found_providers(&registry, &env.ctx, &a.secrets).await?);
     }
     for var in &a.keep_env {
         kt_secrets::validate_env_var(var)

@@ -197,13 +197,15 @@ impl Compute {
         self
     }
 
-    pub fn namespace(mut self, namespace: impl Into<String>) -> Self {
+    /// The namespace of the pod and of its managed secrets; unset, the store's when resolving
+    /// with a store.
+    pub fn with_namespace(mut self, namespace: impl Into<String>) -> Self {
         self.namespace = Some(namespace.into());
         self
     }
 
     /// What `~` means in container paths; `/root` unless the image runs as another user.
-    pub fn container_home(mut self, home: impl Into<String>) -> Self {
+    pub fn with_container_home(mut self, home: impl Into<String>) -> Self {
         self.container_home = home.into();
         self
     }
@@ -211,7 +213,7 @@ impl Compute {
     /// The user whose managed secrets these are: Secret objects are `kt.secret.<owner>.<name>`.
     /// Unset, it is the store's owner when resolving with a store, else
     /// [`GLOBAL_OWNER`].
-    pub fn owner(mut self, owner: impl Into<String>) -> Self {
+    pub fn with_owner(mut self, owner: impl Into<String>) -> Self {
         self.owner = Some(owner.into());
         self
     }
@@ -222,26 +224,32 @@ impl Compute {
         self
     }
 
-    pub fn secrets<S: Into<SecretRef>>(mut self, secrets: impl IntoIterator<Item = S>) -> Self {
+    /// Secrets, each as [`secret`](Self::secret) takes it.
+    pub fn with_secrets<S: Into<SecretRef>>(
+        mut self,
+        secrets: impl IntoIterator<Item = S>,
+    ) -> Self {
         self.secrets.extend(secrets.into_iter().map(Into::into));
         self
     }
 
     /// What `~` means in container paths.
-    pub fn get_container_home(&self) -> &str {
+    pub fn container_home(&self) -> &str {
         &self.container_home
     }
 
-    pub fn get_namespace(&self) -> Option<&str> {
+    /// The namespace, if one is set.
+    pub fn namespace(&self) -> Option<&str> {
         self.namespace.as_deref()
     }
 
     /// The owner of managed secrets ([`GLOBAL_OWNER`] unless set).
-    pub fn get_owner(&self) -> &str {
+    pub fn owner(&self) -> &str {
         self.owner.as_deref().unwrap_or(GLOBAL_OWNER)
     }
 
-    pub fn get_secrets(&self) -> &[SecretRef] {
+    /// The secrets, in the order given.
+    pub fn secrets(&self) -> &[SecretRef] {
         &self.secrets
     }
 }

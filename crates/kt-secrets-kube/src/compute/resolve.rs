@@ -27,7 +27,7 @@ impl Compute {
                 .owner
                 .get_or_insert_with(|| store.owner().to_owned());
         }
-        let owner = compute.get_owner().to_owned();
+        let owner = compute.owner().to_owned();
         let mut mounted = Vec::with_capacity(self.secrets.len());
         let mut notes = Vec::new();
         for s in &self.secrets {

@@ -48,7 +48,7 @@ pub(super) fn check_settings(c: &Compute) -> Result<(), ComputeError> {
     if let Some(memory) = &c.memory {
         validate_quantity(memory).map_err(|r| bad("memory", memory, r))?;
     }
-    validate_owner(c.get_owner()).map_err(crate::Error::from)?;
+    validate_owner(c.owner()).map_err(crate::Error::from)?;
     for (var, value) in &c.env_vars {
         if value.contains('\0') {
             return Err(ComputeError::InvalidEnvValue {

@@ -37,7 +37,7 @@ fn pod_has_resources_env_and_mounts() {
         .memory("8Gi")
         .gpus(1)
         .image("my/image:1")
-        .namespace("ml")
+        .with_namespace("ml")
         .env_var("HF_HOME", "/cache/huggingface");
     let secrets = vec![
         MountedSecret::managed(env_secret("hf", "HF_TOKEN"), "global"),
@@ -102,7 +102,7 @@ fn template_hash_changes_with_the_secret() {
 fn jobs_and_deployments_carry_the_pod() {
     let s = env_secret("hf", "HF_TOKEN");
     let r = ResolvedCompute::new(
-        Compute::new().name("train").namespace("ml"),
+        Compute::new().name("train").with_namespace("ml"),
         vec![MountedSecret::managed(s, "global")],
     )
     .unwrap();
@@ -133,7 +133,7 @@ fn jobs_and_deployments_carry_the_pod() {
 fn namespace_rules() {
     let s = env_secret("a", "A").with_namespace("other");
     let e = ResolvedCompute::new(
-        Compute::new().namespace("ml"),
+        Compute::new().with_namespace("ml"),
         vec![MountedSecret::managed(s.clone(), "global")],
     )
     .unwrap_err()
@@ -148,7 +148,7 @@ fn namespace_rules() {
     assert!(e.contains("names no namespace"), "{e}");
     let same = env_secret("b", "B").with_namespace("ml");
     ResolvedCompute::new(
-        Compute::new().namespace("ml"),
+        Compute::new().with_namespace("ml"),
         vec![MountedSecret::managed(same, "global")],
     )
     .unwrap();
@@ -160,9 +160,9 @@ fn bad_settings_are_named() {
         (Compute::new().cpus("lots"), "cpus"),
         (Compute::new().memory("4GB"), "memory"),
         (Compute::new().name("Bad_Name"), "pod name"),
-        (Compute::new().namespace("a.b"), "namespace"),
+        (Compute::new().with_namespace("a.b"), "namespace"),
         (Compute::new().image(""), "image"),
-        (Compute::new().container_home("relative"), "container home"),
+        (Compute::new().with_container_home("relative"), "container home"),
         (Compute::new().env_var("1BAD", "x"), "1BAD"),
     ] {
         let e = ResolvedCompute::new(c, vec![]).unwrap_err().to_string();

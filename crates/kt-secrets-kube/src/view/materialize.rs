@@ -26,7 +26,7 @@ impl ResolvedCompute {
         materialize_pod(
             &self.pod(),
             self.secrets(),
-            self.compute().get_container_home(),
+            self.compute().container_home(),
             dir,
         )
     }

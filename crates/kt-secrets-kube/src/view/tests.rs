@@ -57,7 +57,7 @@ fn mode(p: &Path) -> u32 {
 fn files_env_and_paths() {
     let r = resolved(
         Compute::new()
-            .container_home("/home/dev")
+            .with_container_home("/home/dev")
             .env_var("PLAIN", "x")
             .env_var("CACHE", "/home/dev/.cache/hf")
             .env_var("ELSEWHERE", "/opt/tool")
