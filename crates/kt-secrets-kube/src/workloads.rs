@@ -19,15 +19,22 @@ use crate::store::SecretStore;
 /// A kind of workload whose pods can read Secrets.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum WorkloadKind {
+    /// `apps/v1` Deployment.
     Deployment,
+    /// `apps/v1` StatefulSet.
     StatefulSet,
+    /// `apps/v1` DaemonSet.
     DaemonSet,
+    /// `batch/v1` CronJob.
     CronJob,
+    /// `batch/v1` Job.
     Job,
+    /// `v1` Pod.
     Pod,
 }
 
 impl WorkloadKind {
+    /// Every kind, in the order they are listed.
     pub const ALL: [WorkloadKind; 6] = [
         WorkloadKind::Deployment,
         WorkloadKind::StatefulSet,
@@ -77,8 +84,11 @@ impl fmt::Display for WorkloadKind {
 /// A workload and the Secrets its pods read.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Workload {
+    /// Its kind.
     pub kind: WorkloadKind,
+    /// Its namespace.
     pub namespace: String,
+    /// Its name.
     pub name: String,
     /// Names of the Secret objects its pod spec reads (volumes, projected volumes, env,
     /// envFrom, in every container).

@@ -29,8 +29,11 @@ pub enum ComputeError {
         }
     )]
     NamespaceMismatch {
+        /// The secret's name.
         secret: String,
+        /// The secret's namespace.
         secret_namespace: String,
+        /// The compute's namespace, if it names one.
         compute_namespace: Option<String>,
     },
 
@@ -40,19 +43,32 @@ pub enum ComputeError {
          a cluster; known providers: {}",
         .known.join(", ")
     )]
-    NeedsCluster { name: String, known: Vec<String> },
+    NeedsCluster {
+        /// The name given.
+        name: String,
+        /// The registered providers' names.
+        known: Vec<String>,
+    },
 
     /// A setting of the compute (name, namespace, image, quantity, owner) that is not valid.
     #[error("invalid {field} {value:?}: {reason}")]
     InvalidSetting {
+        /// The setting (`pod name`, `namespace`, `image`, `cpus`, `memory`).
         field: &'static str,
+        /// Its value as given (settings are not secret).
         value: String,
+        /// What is wrong with it.
         reason: String,
     },
 
     /// A plain env var value that cannot be given to a container.
     #[error("invalid value of env var {var}: {reason}")]
-    InvalidEnvValue { var: String, reason: String },
+    InvalidEnvValue {
+        /// The env var's name.
+        var: String,
+        /// What is wrong with its value (the value itself is not shown).
+        reason: String,
+    },
 }
 
 impl From<MountError> for ComputeError {

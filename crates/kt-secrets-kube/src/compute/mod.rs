@@ -41,6 +41,7 @@ pub const GPU_RESOURCE: &str = "nvidia.com/gpu";
 /// A secret of a [`Compute`]: a value, or a name resolved when the compute is.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum SecretRef {
+    /// A secret given by value: it is written as the compute's owner's.
     Secret(Box<Secret>),
     /// A registered provider's name, else the name of a Secret in the cluster.
     Name(String),
@@ -129,6 +130,7 @@ impl fmt::Debug for Compute {
 }
 
 impl Compute {
+    /// A compute of [`DEFAULT_NAME`] on [`DEFAULT_IMAGE`], with no resources, env or secrets.
     pub fn new() -> Self {
         Compute {
             name: DEFAULT_NAME.to_owned(),
@@ -159,6 +161,7 @@ impl Compute {
         self
     }
 
+    /// The container image.
     pub fn image(mut self, image: impl Into<String>) -> Self {
         self.image = image.into();
         self
@@ -188,6 +191,7 @@ impl Compute {
         self
     }
 
+    /// Plain env vars, each as [`env_var`](Self::env_var) takes it.
     pub fn env_vars<K: Into<String>, V: Into<String>>(
         mut self,
         vars: impl IntoIterator<Item = (K, V)>,

@@ -56,18 +56,22 @@ impl ResolvedCompute {
         &self.notes
     }
 
+    /// The compute, with the store's namespace and owner where it set none.
     pub fn compute(&self) -> &Compute {
         &self.compute
     }
 
+    /// The namespace of the pod and of the secrets, if any is set.
     pub fn namespace(&self) -> Option<&str> {
         self.compute.namespace.as_deref()
     }
 
+    /// Every secret the pod reads, in the compute's order.
     pub fn secrets(&self) -> &[MountedSecret] {
         &self.secrets
     }
 
+    /// The env vars, volumes and volume mounts that deliver the secrets.
     pub fn mounts(&self) -> &PodMounts {
         &self.mounts
     }

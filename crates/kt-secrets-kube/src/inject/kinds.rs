@@ -12,10 +12,12 @@ use serde_json::Value;
 pub struct KnownKind {
     /// API group (`""` for core).
     pub group: &'static str,
+    /// The kind (`Deployment`).
     pub kind: &'static str,
     /// JSON pointers to the pod templates; `*` stands for every element of a list or every
     /// value of a map. `""` is the object itself (a Pod is its own template).
     pub templates: &'static [&'static str],
+    /// Parses a document as the kind's `k8s-openapi` type, for the kinds it has.
     pub(super) check: Option<TypedCheck>,
 }
 

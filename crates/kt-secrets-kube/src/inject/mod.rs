@@ -110,6 +110,7 @@ pub struct Injector {
 }
 
 impl Injector {
+    /// An injector of `secrets` into every app container, with `~` as `/root`.
     pub fn new(secrets: Vec<MountedSecret>) -> Self {
         Injector {
             secrets,
@@ -167,14 +168,17 @@ impl Injector {
         Ok(self)
     }
 
+    /// The secrets it adds.
     pub fn secrets(&self) -> &[MountedSecret] {
         &self.secrets
     }
 
+    /// The containers selected by name; empty when all app containers get the secrets.
     pub fn selected_containers(&self) -> &[String] {
         &self.containers
     }
 
+    /// The template paths given for kinds not in [`KNOWN_KINDS`].
     pub fn template_paths(&self) -> &[String] {
         &self.template_paths
     }

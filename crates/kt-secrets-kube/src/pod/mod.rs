@@ -51,11 +51,15 @@ pub enum Ownership {
 pub struct MountedSecret {
     /// Name of the Kubernetes Secret object the pod reads.
     pub object_name: String,
+    /// The secret: its data and where the pod wants each key.
     pub secret: Secret,
+    /// Whether its object is written with the pod, or only referred to.
     pub ownership: Ownership,
 }
 
 impl MountedSecret {
+    /// A secret written with the pod, as `owner`'s: its object is
+    /// `kt.secret.<owner>.<name>` ([`manifest::object_name`](crate::manifest::object_name)).
     pub fn managed(secret: Secret, owner: &str) -> Self {
         MountedSecret {
             object_name: crate::manifest::object_name_of(&secret, owner),
@@ -64,6 +68,7 @@ impl MountedSecret {
         }
     }
 
+    /// A secret already in the cluster as the object `object_name`.
     pub fn existing(secret: Secret, object_name: impl Into<String>) -> Self {
         MountedSecret {
             object_name: object_name.into(),
@@ -72,6 +77,7 @@ impl MountedSecret {
         }
     }
 
+    /// The secret as clash errors name it.
     fn who(&self) -> String {
         format!("secret {:?}", self.secret.name())
     }
@@ -80,8 +86,11 @@ impl MountedSecret {
 /// The container env vars, secret volumes and volume mounts that deliver a set of secrets.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct PodMounts {
+    /// The container's env vars: plain values, and `secretKeyRef`s into the secrets' objects.
     pub env: Vec<EnvVar>,
+    /// One secret volume per secret with files.
     pub volumes: Vec<Volume>,
+    /// One mount per file (`subPath`), and a secret's whole volume at its [`live_dir`].
     pub volume_mounts: Vec<VolumeMount>,
 }
 

@@ -14,6 +14,7 @@ use super::{MountError, MountedSecret, PodMounts, SDK_FILE_ENVS, live_dir};
 /// Longest volume name: volume names are DNS-1123 labels.
 pub(super) const MAX_VOLUME_NAME: usize = kt_secrets_core::validate::MAX_DNS_LABEL_LEN;
 
+/// What a source claims in the container: an env var, or a file at a path.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 enum Claim {
     Env(String),
@@ -203,6 +204,7 @@ impl MountPlanner {
         &self.out
     }
 
+    /// Everything planned.
     pub fn finish(self) -> PodMounts {
         self.out
     }

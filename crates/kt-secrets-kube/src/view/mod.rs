@@ -114,6 +114,7 @@ impl ContainerView {
         self.env.iter().map(|(k, v)| (k.as_str(), v))
     }
 
+    /// The final value of the container's env var `var`, as in [`env`](Self::env).
     pub fn env_var(&self, var: &str) -> Option<&SecretValue> {
         self.env.iter().find(|(k, _)| k == var).map(|(_, v)| v)
     }
