@@ -27,8 +27,8 @@ pub use error::{Error, Result, Target};
 pub use inject::{InjectError, Injected, Injector, KNOWN_KINDS};
 pub use manifest::Writer;
 pub use pod::{
-    MountError, MountPlanner, MountedSecret, Ownership, PodMounts, Rotation, live_dir, live_keys, pod_mounts,
-    rotation, rotation_of_targets,
+    MountError, MountPlanner, MountedSecret, Ownership, PodMounts, Rotation, live_dir, live_keys,
+    pod_mounts, rotation, rotation_of_targets,
 };
 pub use status::{Local, LocalCheck, StatusEntry, StatusOptions, WorkloadUse, local_state};
 pub use store::{

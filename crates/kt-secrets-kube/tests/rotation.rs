@@ -96,9 +96,12 @@ fn template(env: &Env, name: &str, secrets: &[&Secret]) -> PodTemplateSpec {
         .iter()
         .map(|s| MountedSecret::managed((*s).clone(), "global"))
         .collect();
-    ResolvedCompute::new(Compute::new().name(name).with_namespace(&env.namespace), mounted)
-        .unwrap()
-        .pod_template()
+    ResolvedCompute::new(
+        Compute::new().name(name).with_namespace(&env.namespace),
+        mounted,
+    )
+    .unwrap()
+    .pod_template()
 }
 
 fn selector() -> LabelSelector {

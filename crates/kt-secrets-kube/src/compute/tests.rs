@@ -162,7 +162,10 @@ fn bad_settings_are_named() {
         (Compute::new().name("Bad_Name"), "pod name"),
         (Compute::new().with_namespace("a.b"), "namespace"),
         (Compute::new().image(""), "image"),
-        (Compute::new().with_container_home("relative"), "container home"),
+        (
+            Compute::new().with_container_home("relative"),
+            "container home",
+        ),
         (Compute::new().env_var("1BAD", "x"), "1BAD"),
     ] {
         let e = ResolvedCompute::new(c, vec![]).unwrap_err().to_string();
