@@ -51,16 +51,24 @@ if not p:
 print(p)
 "#;
 
-fn stub_dir() -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("gcloud-stub");
-    std::fs::create_dir_all(&dir).unwrap();
-    let py = python(env!("CARGO_TARGET_TMPDIR"));
-    let script = format!("#!{} -I\n{GCLOUD_STUB}", py.display());
-    let path = dir.join("gcloud");
-    std::fs::write(&path, script).unwrap();
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
-    dir
+/// Written once per test binary, and by rename: the tests run in parallel, and rewriting the
+/// script in place while another test's google-auth executes it made that exec fail
+/// (`ETXTBSY` or a half-written file), which google-auth reports as "no project".
+fn stub_dir() -> &'static PathBuf {
+    static DIR: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    DIR.get_or_init(|| {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+            .join(format!("gcloud-stub-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let py = python(env!("CARGO_TARGET_TMPDIR"));
+        let script = format!("#!{} -I\n{GCLOUD_STUB}", py.display());
+        let tmp = dir.join(".gcloud.tmp");
+        std::fs::write(&tmp, script).unwrap();
+        std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o755)).unwrap();
+        std::fs::rename(&tmp, dir.join("gcloud")).unwrap();
+        dir
+    })
 }
 
 fn oracle() -> Oracle {
