@@ -6,7 +6,9 @@
 mod envfile;
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| {
-    let data = kt_secrets_fuzz::with_canary(data);
+    let Some(data) = kt_secrets_fuzz::with_canary(data) else {
+        return;
+    };
     if let Ok(text) = std::str::from_utf8(&data) {
         for allow_unset in [false, true] {
             let e = envfile::parse(text, allow_unset)
