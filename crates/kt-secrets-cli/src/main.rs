@@ -1,6 +1,7 @@
 //! `kt-secrets`: local credentials and explicit values as Kubernetes Secrets, and the pods that
 //! mount them.
 
+mod age;
 mod cli;
 mod commands;
 mod envfile;

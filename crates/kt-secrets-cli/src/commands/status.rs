@@ -102,7 +102,7 @@ fn table(rows: &[(&StatusEntry, Local)], all_namespaces: bool, colour: bool) -> 
             e.name().to_owned(),
             e.provider().unwrap_or("-").to_owned(),
             local.to_string(),
-            super::age(e.created.as_deref(), now),
+            crate::age::age(e.created.as_deref(), now),
             if workloads.is_empty() {
                 "-".to_owned()
             } else {
