@@ -25,7 +25,7 @@ async fn ssh_conforms() {
                 .canary("canary-ssh-ecdsa"),
         )
         .unreadable("private key", rsa_and_ed25519(), "~/.ssh/id_ed25519")
-        .unreadable("public key", rsa_and_ed25519(), "~/.ssh/id_rsa.pub")
+        .unreadable("certificate", rsa_and_ed25519(), "~/.ssh/id_rsa-cert.pub")
         .looks_at(&["~/.ssh/id_rsa", "~/.ssh/id_ecdsa", "~/.ssh/id_ed25519"])
         .run()
         .await;

@@ -159,6 +159,14 @@ async fn same_identities(home: FixtureHome, want: &[&str], unused: &[&str]) -> V
     for v in unused {
         pod.assert_not_carried(v, "ssh on the laptop does not use it");
     }
+    // The pod has no `.pub`: ssh-keygen -y above read each public key from its private key,
+    // as ssh does (authfile.c, `sshkey_load_public`).
+    for id in &laptop_ids {
+        pod.assert_not_carried(
+            &read(&home, &format!(".ssh/{}.pub", id.name)),
+            "ssh derives it from the private key",
+        );
+    }
     laptop_ids
 }
 
