@@ -2,6 +2,7 @@
 //! var, flag or provider at fault, and none carries a value.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 /// Everything that can go wrong while building or resolving a secret.
 ///
@@ -176,12 +177,26 @@ pub enum Error {
     },
 
     /// A provider found credentials that are broken, or could not use what it found.
-    #[error("provider {provider}: {message}")]
+    ///
+    /// Built with [`Error::provider`], or [`Error::provider_in`] when one file is at fault.
+    #[error("provider {provider}: {}{message}", fmt_path(.path))]
+    #[non_exhaustive]
     Provider {
         /// The provider.
         provider: String,
-        /// What is wrong, naming the file, key or env var.
+        /// The file at fault, when one is; shown before the message.
+        path: Option<PathBuf>,
+        /// What is wrong, naming the key or env var (and the file, when it is not `path`).
         message: String,
+    },
+
+    /// The process-wide registry could not be built (two linked provider crates claim one
+    /// name, say), so no provider can be looked up by name in it.
+    #[error("provider registry: {source}")]
+    RegistryUnavailable {
+        /// Why the registry could not be built. Shared: every call to
+        /// [`Registry::global`](crate::Registry::global) answers with the same error.
+        source: Arc<Error>,
     },
 
     /// No provider of that name is registered.
@@ -212,6 +227,12 @@ pub enum Error {
         /// Why.
         source: crate::plugin::PluginError,
     },
+}
+
+fn fmt_path(path: &Option<PathBuf>) -> String {
+    path.as_deref()
+        .map(|p| format!("{}: ", p.display()))
+        .unwrap_or_default()
 }
 
 fn fmt_name(name: &Option<String>) -> String {
@@ -246,6 +267,30 @@ impl Error {
         )
     }
 
+    /// What a provider says when what it found is broken or unusable: `message` names the
+    /// key, env var or file at fault, and never holds a value.
+    pub fn provider(provider: impl Into<String>, message: impl Into<String>) -> Self {
+        Error::Provider {
+            provider: provider.into(),
+            path: None,
+            message: message.into(),
+        }
+    }
+
+    /// As [`Error::provider`], for a fault in the file `path`, which the error shows before
+    /// `message`.
+    pub fn provider_in(
+        provider: impl Into<String>,
+        path: impl Into<PathBuf>,
+        message: impl Into<String>,
+    ) -> Self {
+        Error::Provider {
+            provider: provider.into(),
+            path: Some(path.into()),
+            message: message.into(),
+        }
+    }
+
     pub(crate) fn unreadable(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         Error::Unreadable {
             path: path.into(),
@@ -256,3 +301,21 @@ impl Error {
 
 /// A result whose error is the core's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_provider_error_shows_the_file_at_fault_before_the_message() {
+        let e = Error::provider_in("demo", "/home/me/.demo/config", "not valid UTF-8");
+        assert_eq!(
+            e.to_string(),
+            "provider demo: /home/me/.demo/config: not valid UTF-8"
+        );
+        assert_eq!(
+            Error::provider("demo", "broken").to_string(),
+            "provider demo: broken"
+        );
+    }
+}

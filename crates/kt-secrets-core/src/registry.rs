@@ -126,10 +126,7 @@ impl Registry {
         Self::global_state()
             .0
             .as_ref()
-            .map_err(|msg| Error::Provider {
-                provider: "registry".to_owned(),
-                message: msg.clone(),
-            })
+            .map_err(|e| Error::RegistryUnavailable { source: e.clone() })
     }
 
     /// Why each plugin that [`Registry::global`] left out failed to load.
@@ -138,8 +135,8 @@ impl Registry {
     }
 
     #[allow(clippy::type_complexity)]
-    fn global_state() -> &'static (std::result::Result<Registry, String>, Vec<Error>) {
-        static GLOBAL: OnceLock<(std::result::Result<Registry, String>, Vec<Error>)> =
+    fn global_state() -> &'static (std::result::Result<Registry, Arc<Error>>, Vec<Error>) {
+        static GLOBAL: OnceLock<(std::result::Result<Registry, Arc<Error>>, Vec<Error>)> =
             OnceLock::new();
         GLOBAL.get_or_init(
             || match Registry::with_plugins(&ResolveContext::from_process()) {
@@ -149,7 +146,7 @@ impl Registry {
                     }
                     (Ok(r), errors)
                 }
-                Err(e) => (Err(e.to_string()), Vec::new()),
+                Err(e) => (Err(Arc::new(e)), Vec::new()),
             },
         )
     }

@@ -13,6 +13,10 @@ use crate::error::{Error, Result};
 use crate::mount::{Mount, Origin};
 use crate::provider::{Looked, Provider, ProviderInfo, Resolved};
 
+/// What a shape finds: `Ok(None)` when it finds nothing (and the next shape is tried), an
+/// error when what it found is broken.
+pub type Found = Result<Option<Resolved>>;
+
 /// One value read from the first set, non-empty env var of `sources`.
 #[derive(Clone, Copy, Debug)]
 pub struct EnvVar {
@@ -46,7 +50,7 @@ pub struct EnvShape {
 
 impl EnvShape {
     /// `Ok(None)` when a required var is unset or empty; every var tried is added to `looked`.
-    pub fn resolve(&self, ctx: &ResolveContext, looked: &mut Looked) -> Result<Option<Resolved>> {
+    pub fn resolve(&self, ctx: &ResolveContext, looked: &mut Looked) -> Found {
         let mut out = Resolved::new();
         for v in self.vars {
             let found = v.sources.iter().find_map(|s| {
@@ -122,8 +126,8 @@ impl FileShape {
     }
 
     /// `Ok(None)` when no primary file exists. A file that exists but cannot be read, or that
-    /// an env var names and is missing, is an error.
-    pub fn resolve(&self, ctx: &ResolveContext, looked: &mut Looked) -> Result<Option<Resolved>> {
+    /// an env var names and is missing, is an error; `provider` is whose, for the latter.
+    pub fn resolve(&self, provider: &str, ctx: &ResolveContext, looked: &mut Looked) -> Found {
         let dir = self.local_dir(ctx);
         let mut out = Resolved::new();
         let mut primary = false;
@@ -146,10 +150,11 @@ impl FileShape {
             let bytes = match (read_optional(&path)?, &named) {
                 (Some(b), _) => b,
                 (None, Some((var, _))) => {
-                    return Err(Error::Provider {
-                        provider: String::new(),
-                        message: format!("{var} names {}, which does not exist", path.display()),
-                    });
+                    return Err(Error::provider_in(
+                        provider,
+                        path,
+                        format!("{var} names this file, which does not exist"),
+                    ));
                 }
                 (None, None) => continue,
             };
@@ -239,7 +244,7 @@ impl TokenFile {
 
     /// `Ok(None)` when the file is missing or holds no token (an empty token counts as none,
     /// as the SDKs treat it). A file that exists but cannot be read or parsed is an error.
-    pub fn resolve(&self, ctx: &ResolveContext, looked: &mut Looked) -> Result<Option<Resolved>> {
+    pub fn resolve(&self, ctx: &ResolveContext, looked: &mut Looked) -> Found {
         // As for FileShape: the env vars that would have moved the file are places looked too.
         if ctx.path().is_none() {
             self.file_env.iter().for_each(|v| looked.env(v));
@@ -311,10 +316,12 @@ pub enum Shape {
 }
 
 impl Shape {
-    pub fn resolve(&self, ctx: &ResolveContext, looked: &mut Looked) -> Result<Option<Resolved>> {
+    /// What this shape finds, `Ok(None)` when nothing; every place tried is added to
+    /// `looked`, and `provider` is named in the errors that need it.
+    pub fn resolve(&self, provider: &str, ctx: &ResolveContext, looked: &mut Looked) -> Found {
         match self {
             Shape::Env(s) => s.resolve(ctx, looked),
-            Shape::Files(s) => s.resolve(ctx, looked),
+            Shape::Files(s) => s.resolve(provider, ctx, looked),
             Shape::TokenFile(s) => s.resolve(ctx, looked),
         }
     }
@@ -345,7 +352,7 @@ impl Declared {
 }
 
 /// Tries `shapes` in order and returns the first hit, or [`Error::NothingFound`] listing every
-/// place looked. Errors from a shape are tagged with the provider's name.
+/// place looked. Errors name `provider`.
 ///
 /// When the context carries a path (`from_path` of the provider's directory), env shapes are
 /// skipped if the provider has file shapes: the user asked for what is in that directory.
@@ -359,25 +366,11 @@ pub fn first_found(provider: &str, ctx: &ResolveContext, shapes: &[Shape]) -> Re
         if dir_only && matches!(s, Shape::Env(_)) {
             continue;
         }
-        if let Some(r) = s.resolve(ctx, &mut looked).map_err(|e| tag(provider, e))? {
+        if let Some(r) = s.resolve(provider, ctx, &mut looked)? {
             return Ok(r);
         }
     }
     Err(looked.into_error(provider))
-}
-
-/// Names `provider` in an error raised by a shape, which does not know whose it is.
-pub fn tag(provider: &str, e: Error) -> Error {
-    match e {
-        Error::Provider {
-            provider: p,
-            message,
-        } if p.is_empty() => Error::Provider {
-            provider: provider.to_owned(),
-            message,
-        },
-        e => e,
-    }
 }
 
 /// Builds the listing of a provider made of `shapes`.
@@ -459,6 +452,21 @@ mod path_tests {
         let r = TOKEN.resolve_shapes(&ctx.with_path(&dir)).unwrap();
         assert_eq!(r.data.keys().collect::<Vec<_>>(), ["token"]);
         assert_eq!(r.data.get("token").unwrap().expose(), b"from-dir");
+    }
+
+    #[test]
+    fn a_file_an_env_var_names_and_that_is_missing_names_the_provider_and_the_file() {
+        let home = tempfile::tempdir().unwrap();
+        let missing = home.path().join("missing");
+        let ctx = ResolveContext::new(home.path())
+            .with_env("DEMO_TOKEN_FILE", missing.display().to_string());
+        let e = TOKEN.resolve_shapes(&ctx).unwrap_err();
+        assert!(
+            matches!(&e, Error::Provider { provider, path: Some(p), .. }
+                if provider == "demo" && *p == missing),
+            "{e:?}"
+        );
+        assert!(e.to_string().contains("DEMO_TOKEN_FILE"), "{e}");
     }
 
     #[test]

@@ -15,9 +15,9 @@
 mod profiles;
 
 use kt_secrets_core::shapes::{
-    EnvShape, EnvVar, FileShape, FileSpec, Shape, describe, first_found, tag,
+    EnvShape, EnvVar, FileShape, FileSpec, Shape, describe, first_found,
 };
-use kt_secrets_core::{Looked, Provider, ProviderInfo, ResolveContext, Resolved, Result};
+use kt_secrets_core::{Error, Looked, Provider, ProviderInfo, ResolveContext, Resolved, Result};
 
 const NAME: &str = "aws";
 
@@ -109,7 +109,7 @@ impl Provider for Aws {
         let mut r = if from_env {
             found
         } else {
-            profiles::select(ctx, &found).map_err(|e| tag(NAME, e))?
+            profiles::select(ctx, &found)?
         };
         // A directory the user named is all that is shipped, as for the keys.
         if ctx.path().is_some() {
@@ -119,7 +119,7 @@ impl Provider for Aws {
         // With keys from env, the laptop's SDK still takes the region from the profile in the
         // config file, which the pod does not get.
         if from_env && region.is_empty() {
-            region = profiles::config_region(ctx).map_err(|e| tag(NAME, e))?;
+            region = profiles::config_region(ctx)?;
         }
         r.merge(region)?;
         Ok(r)
@@ -141,15 +141,12 @@ fn check_partial_env(ctx: &ResolveContext) -> Result<()> {
     } else {
         ("AWS_SECRET_ACCESS_KEY", "AWS_ACCESS_KEY_ID")
     };
-    Err(tag(
+    Err(Error::provider(
         NAME,
-        kt_secrets_core::Error::Provider {
-            provider: String::new(),
-            message: format!(
-                "{set} is set but {unset} is not: set both, or unset both to use the shared \
-                 credentials files (botocore stops with PartialCredentialsError here)"
-            ),
-        },
+        format!(
+            "{set} is set but {unset} is not: set both, or unset both to use the shared \
+             credentials files (botocore stops with PartialCredentialsError here)"
+        ),
     ))
 }
 

@@ -342,9 +342,9 @@ fn missing(files: &[File], name: &str, parent: Option<&str>, from: Option<&str>)
         .collect();
     known.sort();
     known.dedup();
-    Error::Provider {
-        provider: String::new(),
-        message: format!(
+    Error::provider(
+        crate::NAME,
+        format!(
             "{which} is not in {}; profiles there: {}",
             paths.join(" or "),
             if known.is_empty() {
@@ -353,7 +353,7 @@ fn missing(files: &[File], name: &str, parent: Option<&str>, from: Option<&str>)
                 known.join(", ")
             }
         ),
-    }
+    )
 }
 
 #[cfg(test)]

@@ -15,7 +15,7 @@
 //! principal entries; the profile and settings come along when present.
 
 use kt_secrets_core::shapes::{
-    EnvShape, EnvVar, FileShape, FileSpec, Shape, describe, first_found, tag,
+    EnvShape, EnvVar, FileShape, FileSpec, Shape, describe, first_found,
 };
 use kt_secrets_core::{
     Error, Looked, Origin, Provider, ProviderInfo, ResolveContext, Resolved, Result, read_file,
@@ -131,7 +131,7 @@ impl Provider for Azure {
     async fn resolve(&self, ctx: &ResolveContext) -> Result<Resolved> {
         let mut r = if ctx.path().is_some() {
             first_found(NAME, ctx, SHAPES)?
-        } else if let Some(r) = env_principal(ctx).map_err(|e| tag(NAME, e))? {
+        } else if let Some(r) = env_principal(ctx)? {
             r
         } else {
             first_found(NAME, ctx, SHAPES)?
@@ -162,13 +162,11 @@ fn env_principal(ctx: &ResolveContext) -> Result<Option<Resolved>> {
         // `CertificateCredential` reads the file itself: a missing one is this error rather
         // than a pod whose credential fails.
         let bytes = read_file(&cert_path).map_err(|e| match e {
-            Error::FileNotFound { path } => Error::Provider {
-                provider: String::new(),
-                message: format!(
-                    "AZURE_CLIENT_CERTIFICATE_PATH names {}, which does not exist",
-                    path.display()
-                ),
-            },
+            Error::FileNotFound { path } => Error::provider_in(
+                NAME,
+                path,
+                "AZURE_CLIENT_CERTIFICATE_PATH names this file, which does not exist",
+            ),
             e => e,
         })?;
         r.add_file(

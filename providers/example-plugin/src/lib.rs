@@ -56,13 +56,6 @@ impl Envdir {
     }
 }
 
-fn error(message: String) -> Error {
-    Error::Provider {
-        provider: NAME.to_owned(),
-        message,
-    }
-}
-
 /// The value `envdir` sets from a file's contents, or `None` for an empty file (unset).
 pub fn envdir_value(contents: &[u8]) -> Option<SecretValue> {
     if contents.is_empty() {
@@ -87,17 +80,18 @@ fn var_files(dir: &Path, chosen: Chosen, looked: Looked) -> Result<Vec<(String, 
         Err(e) if e.kind() == ErrorKind::NotFound => {
             return Err(match chosen {
                 Chosen::Default => looked.into_error(NAME),
-                Chosen::Env => error(format!(
-                    "{DIR_ENV} names {}, which does not exist",
-                    dir.display()
-                )),
+                Chosen::Env => Error::provider_in(
+                    NAME,
+                    dir,
+                    format!("{DIR_ENV} names this directory, which does not exist"),
+                ),
                 Chosen::Path => Error::FileNotFound {
                     path: dir.to_path_buf(),
                 },
             });
         }
         Err(e) if e.kind() == ErrorKind::NotADirectory => {
-            return Err(error(format!("{} is not a directory", dir.display())));
+            return Err(Error::provider_in(NAME, dir, "is not a directory"));
         }
         Err(source) => {
             return Err(Error::Unreadable {
@@ -114,19 +108,24 @@ fn var_files(dir: &Path, chosen: Chosen, looked: Looked) -> Result<Vec<(String, 
         })?;
         let path = entry.path();
         let Some(name) = entry.file_name().to_str().map(str::to_owned) else {
-            return Err(error(format!(
-                "{}: the file name is not UTF-8, so it cannot be an env var name",
-                path.display()
-            )));
+            return Err(Error::provider_in(
+                NAME,
+                path,
+                "the file name is not UTF-8, so it cannot be an env var name",
+            ));
         };
         if name.starts_with('.') {
             continue;
         }
         if !is_env_var_name(&name) {
-            return Err(error(format!(
-                "{}: {name:?} is not an env var name (letters, digits and '_', not starting with a digit)",
-                path.display()
-            )));
+            return Err(Error::provider_in(
+                NAME,
+                path,
+                format!(
+                    "{name:?} is not an env var name (letters, digits and '_', not starting \
+                     with a digit)"
+                ),
+            ));
         }
         files.push((name, path));
     }

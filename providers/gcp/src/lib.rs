@@ -116,9 +116,10 @@ pub const SUBJECT_TOKEN_TARGET: &str = "/secrets/gcp/subject-token";
 /// pod whose refresh fails. URL and executable sources stay as they are.
 fn external_account(ctx: &ResolveContext, r: &mut Resolved, adc: &serde_json::Value) -> Result<()> {
     let origin = r.origins[KEY].clone();
-    let refuse = |why: String| Error::Provider {
-        provider: NAME.to_owned(),
-        message: format!("{origin}: {why}"),
+    let refuse = |why: String| match &origin {
+        kt_secrets_core::Origin::File(adc) => Error::provider_in(NAME, adc, why),
+        // The ADC shape reads files only; any other origin is named as it is.
+        other => Error::provider(NAME, format!("{other}: {why}")),
     };
     let Some(source) = adc.get("credential_source") else {
         return Ok(());

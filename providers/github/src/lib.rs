@@ -193,10 +193,7 @@ impl GitHub {
             return Ok(None);
         };
         let shown = format!("{} auth token --hostname {host}", gh.display());
-        let fail = |what: String| Error::Provider {
-            provider: NAME.to_owned(),
-            message: what,
-        };
+        let fail = |what: String| Error::provider(NAME, what);
 
         let mut cmd = tokio::process::Command::new(&gh);
         cmd.args(["auth", "token", "--hostname", host])

@@ -93,7 +93,7 @@ impl Provider for Kubeconfig {
             looked.file(&path);
             // kubectl skips listed files that do not exist, but not ones it cannot read.
             if let Some(bytes) = read_optional(&path)? {
-                merged.add(&path, &bytes).map_err(|e| tagged(&path, e))?;
+                merged.add(&path, &bytes)?;
                 read.push(path);
             }
         }
@@ -112,20 +112,6 @@ impl Provider for Kubeconfig {
     }
 }
 
-fn provider_error(message: String) -> Error {
-    Error::Provider {
-        provider: NAME.to_owned(),
-        message,
-    }
-}
-
-fn tagged(path: &Path, e: Error) -> Error {
-    match e {
-        Error::Provider { message, .. } => provider_error(format!("{}: {message}", path.display())),
-        e => e,
-    }
-}
-
 /// The merge of the files read so far.
 #[derive(Default)]
 struct Merged {
@@ -136,12 +122,12 @@ struct Merged {
 
 impl Merged {
     fn add(&mut self, path: &Path, bytes: &[u8]) -> Result<()> {
-        let text =
-            std::str::from_utf8(bytes).map_err(|_| provider_error("not valid UTF-8".to_owned()))?;
+        let fail = |message: String| Error::provider_in(NAME, path, message);
+        let text = std::str::from_utf8(bytes).map_err(|_| fail("not valid UTF-8".to_owned()))?;
         // The parser's own message quotes the text around the fault, which may be a
         // credential; only the position is reported.
         let doc: Value = serde_saphyr::from_str(text).map_err(|e| {
-            provider_error(match e.location() {
+            fail(match e.location() {
                 Some(l) => format!("invalid YAML at line {}, column {}", l.line(), l.column()),
                 None => "invalid YAML".to_owned(),
             })
@@ -150,12 +136,9 @@ impl Merged {
             Value::Null => return Ok(()),
             Value::Object(m) => m,
             _ => {
-                return Err(provider_error(
-                    "not a kubeconfig: expected a mapping".to_owned(),
-                ));
+                return Err(fail("not a kubeconfig: expected a mapping".to_owned()));
             }
         };
-        let dir = path.parent().unwrap_or(Path::new("/"));
         for (field, value) in doc {
             let Some(i) = LISTS.iter().position(|(l, _)| *l == field) else {
                 let unset = self.top.get(&field).is_none_or(is_unset);
@@ -167,23 +150,20 @@ impl Merged {
             let entries = match value {
                 Value::Null => continue,
                 Value::Array(a) => a,
-                _ => return Err(provider_error(format!("{field} is not a list"))),
+                _ => return Err(fail(format!("{field} is not a list"))),
             };
             let mut here = BTreeSet::new();
             for mut entry in entries {
                 let name = entry
                     .get("name")
                     .and_then(Value::as_str)
-                    .ok_or_else(|| provider_error(format!("an entry of {field} has no name")))?
+                    .ok_or_else(|| fail(format!("an entry of {field} has no name")))?
                     .to_owned();
                 if !here.insert(name.clone()) {
-                    return Err(provider_error(format!(
-                        "{} {name:?} is defined twice",
-                        LISTS[i].1
-                    )));
+                    return Err(fail(format!("{} {name:?} is defined twice", LISTS[i].1)));
                 }
                 if self.names[i].insert(name.clone()) {
-                    inline_files(&field, &name, &mut entry, LISTS[i].1, dir)?;
+                    inline_files(&field, &name, &mut entry, LISTS[i].1, path)?;
                     self.lists[i].push(entry);
                 }
             }
@@ -194,10 +174,10 @@ impl Merged {
     fn finish(mut self, read: &[PathBuf]) -> Result<Vec<u8>> {
         if self.lists.iter().all(Vec::is_empty) {
             let files: Vec<String> = read.iter().map(|p| p.display().to_string()).collect();
-            return Err(provider_error(format!(
-                "{} define no clusters, users or contexts",
-                files.join(", ")
-            )));
+            return Err(Error::provider(
+                NAME,
+                format!("{} define no clusters, users or contexts", files.join(", ")),
+            ));
         }
         for (default_field, default) in [("apiVersion", "v1"), ("kind", "Config")] {
             self.top
@@ -209,7 +189,7 @@ impl Merged {
         }
         serde_saphyr::to_string(&Value::Object(self.top))
             .map(String::into_bytes)
-            .map_err(|_| provider_error("cannot write the merged kubeconfig".to_owned()))
+            .map_err(|_| Error::provider(NAME, "cannot write the merged kubeconfig"))
     }
 }
 
@@ -217,11 +197,15 @@ fn is_unset(v: &Value) -> bool {
     matches!(v, Value::Null) || v.as_str() == Some("")
 }
 
-/// Replaces the file references of one entry by the files' contents.
-fn inline_files(list: &str, name: &str, entry: &mut Value, inner: &str, dir: &Path) -> Result<()> {
+/// Replaces the file references of one entry of the kubeconfig `file` by the files' contents
+/// (relative paths are against `file`'s directory).
+fn inline_files(list: &str, name: &str, entry: &mut Value, inner: &str, file: &Path) -> Result<()> {
     let Some(settings) = entry.get_mut(inner).and_then(Value::as_object_mut) else {
         return Ok(());
     };
+    let fail =
+        |message: String| Error::provider_in(NAME, file, format!("{inner} {name:?}: {message}"));
+    let dir = file.parent().unwrap_or(Path::new("/"));
     for (_, path_field, data_field) in FILE_FIELDS.iter().filter(|(l, _, _)| *l == list) {
         let Some(reference) = settings.remove(*path_field) else {
             continue;
@@ -231,21 +215,14 @@ fn inline_files(list: &str, name: &str, entry: &mut Value, inner: &str, dir: &Pa
             Value::String(s) if s.is_empty() => continue,
             Value::String(s) => s,
             _ => {
-                return Err(provider_error(format!(
-                    "{inner} {name:?}: {path_field} is not a path"
-                )));
+                return Err(fail(format!("{path_field} is not a path")));
             }
         };
         let path = dir.join(reference);
-        let bytes = read_file(&path)
-            .map_err(|e| provider_error(format!("{inner} {name:?}: {path_field}: {e}")))?;
+        let bytes = read_file(&path).map_err(|e| fail(format!("{path_field}: {e}")))?;
         let data = if *data_field == "token" {
-            let token = std::str::from_utf8(&bytes).map_err(|_| {
-                provider_error(format!(
-                    "{inner} {name:?}: {} is not valid UTF-8",
-                    path.display()
-                ))
-            })?;
+            let token = std::str::from_utf8(&bytes)
+                .map_err(|_| fail(format!("{} is not valid UTF-8", path.display())))?;
             token.trim().to_owned()
         } else {
             base64::engine::general_purpose::STANDARD.encode(&bytes)

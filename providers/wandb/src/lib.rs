@@ -100,11 +100,13 @@ impl Provider for Wandb {
 /// name. `None` when neither is there, or the entry has no password.
 fn netrc_password(ctx: &ResolveContext, path: &Path, text: &str) -> Result<Option<SecretValue>> {
     let machine = match base_url(ctx)? {
-        Some((url, origin)) => netloc(&url).ok_or_else(|| Error::Provider {
-            provider: NAME.to_owned(),
-            message: format!(
-                "the base URL of {origin} is not a URL with a host (scheme://host[:port]/…)"
-            ),
+        Some((url, origin)) => netloc(&url).ok_or_else(|| {
+            Error::provider(
+                NAME,
+                format!(
+                    "the base URL of {origin} is not a URL with a host (scheme://host[:port]/…)"
+                ),
+            )
         })?,
         None => DEFAULT_HOST.to_owned(),
     };

@@ -115,11 +115,17 @@ pub fn decode_answers_for_fuzzing(bytes: &[u8]) -> (Result<Resolved>, Result<Pro
 fn wire_error(path: &Path, provider_name: &str, e: WireError) -> Error {
     match e {
         WireError::NothingFound { provider, looked } => Error::NothingFound { provider, looked },
-        WireError::Provider { provider, message } => Error::Provider { provider, message },
-        WireError::Other { message } => Error::Provider {
-            provider: provider_name.to_owned(),
+        WireError::Provider {
+            provider,
+            path: Some(file),
             message,
-        },
+        } => Error::provider_in(provider, file, message),
+        WireError::Provider {
+            provider,
+            path: None,
+            message,
+        } => Error::provider(provider, message),
+        WireError::Other { message } => Error::provider(provider_name, message),
         WireError::Panic { during, location } => PluginError::Panicked {
             provider: provider_name.to_owned(),
             during,

@@ -15,7 +15,8 @@
 //! The context is `{"home": "/home/me", "env": {"VAR": "value", …}, "path": null}`. Instead of
 //! `{"ok": …}`, any function may answer `{"err": E}`, where `E` is one of
 //! `{"kind": "nothingFound", "provider": …, "looked": […]}`,
-//! `{"kind": "provider", "provider": …, "message": …}`, `{"kind": "other", "message": …}` or
+//! `{"kind": "provider", "provider": …, "path": …, "message": …}` (`path`, the file at
+//! fault, may be left out), `{"kind": "other", "message": …}` or
 //! `{"kind": "panic", "during": …, "location": …}`; messages never hold secret values.
 //! Buffers that cross the boundary do (the context carries the whole environment; the result
 //! carries the data), so the host wipes each answer before handing it back to `free`, which

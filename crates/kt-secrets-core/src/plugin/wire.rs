@@ -31,6 +31,10 @@ pub(super) enum WireError {
     },
     Provider {
         provider: String,
+        // Absent from plugins built before errors carried the file at fault. Text, not a
+        // `PathBuf`: a path that is not UTF-8 would fail the whole answer's encoding.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        path: Option<String>,
         message: String,
     },
     Other {
@@ -48,7 +52,15 @@ impl WireError {
             Error::NothingFound { provider, looked } => {
                 WireError::NothingFound { provider, looked }
             }
-            Error::Provider { provider, message } => WireError::Provider { provider, message },
+            Error::Provider {
+                provider,
+                path,
+                message,
+            } => WireError::Provider {
+                provider,
+                path: path.map(|p| p.to_string_lossy().into_owned()),
+                message,
+            },
             e => WireError::Other {
                 message: e.to_string(),
             },
@@ -219,6 +231,24 @@ mod tests {
         assert_eq!(back.data["TOKEN"].0.expose(), &[0u8, 255, 10, 34]);
         assert_eq!(back.mounts, r.mounts);
         assert_eq!(back.origins, r.origins);
+    }
+
+    #[test]
+    fn a_provider_error_keeps_its_file_and_may_come_without_one() {
+        let e = Error::provider_in("envdir", "/home/me/env/A B", "not an env var name");
+        let json = serde_json::to_string(&WireError::from_error(e)).unwrap();
+        let back: WireError = serde_json::from_str(&json).unwrap();
+        assert!(
+            matches!(&back, WireError::Provider { path: Some(p), .. } if p == "/home/me/env/A B"),
+            "{back:?}"
+        );
+        // What plugins built before the field send.
+        let old = r#"{"kind":"provider","provider":"envdir","message":"broken"}"#;
+        let back: WireError = serde_json::from_str(old).unwrap();
+        assert!(
+            matches!(back, WireError::Provider { path: None, .. }),
+            "{back:?}"
+        );
     }
 
     #[test]

@@ -41,10 +41,7 @@ impl Provider for TestPlugin {
                     .args(["-c", "echo ran"])
                     .output()
                     .await
-                    .map_err(|e| Error::Provider {
-                        provider: "test-plugin".to_owned(),
-                        message: format!("cannot run sh: {e}"),
-                    })?;
+                    .map_err(|e| Error::provider("test-plugin", format!("cannot run sh: {e}")))?;
                 let mut r = Resolved::new();
                 r.add_env(
                     "RAN",
