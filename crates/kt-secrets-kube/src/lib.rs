@@ -25,14 +25,14 @@ pub mod workloads;
 pub use compute::{Compute, ComputeError, ResolvedCompute, SecretRef};
 pub use error::{Error, Result, Target};
 pub use inject::{InjectError, Injected, Injector, KNOWN_KINDS};
-pub use manifest::Writer;
+pub use manifest::{ObjectGuard, Writer};
 pub use pod::{
     MountError, MountPlanner, MountedSecret, Ownership, PodMounts, Rotation, live_dir, live_keys,
     pod_mounts, rotation, rotation_of_targets,
 };
 pub use status::{Local, LocalCheck, StatusEntry, StatusOptions, WorkloadUse, local_state};
 pub use store::{
-    ApplyOutcome, DeleteOutcome, Deletion, ListOptions, Progress, RetryPolicy, SecretInfo,
+    ApplyOutcome, DeleteOutcome, Deletion, ListOptions, Listed, Progress, RetryPolicy, SecretInfo,
     SecretStore,
 };
 pub use sync::{SecretResult, SecretSync, SyncOptions, SyncReport, WorkloadResult, WorkloadSync};

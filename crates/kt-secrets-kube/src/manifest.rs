@@ -15,6 +15,12 @@ use kt_secrets_core::{Mount, Origin, Resolved, Secret, SecretData, generic_mount
 
 use crate::error::{Error, Result, Target};
 
+mod guard;
+
+#[cfg(test)]
+pub(crate) use guard::tests::dropped as guard_drops;
+pub use guard::{ANNOTATION_LAST_APPLIED, ObjectGuard, scrub, strip_values};
+
 /// The owner when no user name is configured (kubetorch's default).
 pub const GLOBAL_OWNER: &str = "global";
 /// Object names of kubetorch secrets start with this, then `<owner>.<name>`.
@@ -485,43 +491,6 @@ pub fn replacement(existing: &KubeSecret, desired: &KubeSecret) -> KubeSecret {
     obj
 }
 
-/// Overwrites the values an object holds, for objects about to be dropped.
-pub fn scrub(obj: &mut KubeSecret) {
-    use zeroize::Zeroize;
-    for v in obj.data.iter_mut().flatten().map(|(_, v)| v) {
-        v.0.zeroize();
-    }
-    for v in obj.string_data.iter_mut().flatten().map(|(_, v)| v) {
-        v.zeroize();
-    }
-}
-
-/// The annotation `kubectl apply` keeps the whole applied manifest in, `data` included.
-pub const ANNOTATION_LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
-
-/// Takes every value out of an object that is shown without them (listings): `data`,
-/// `stringData`, and their copies in the manifest `kubectl apply` keeps in an annotation,
-/// which stays, less those fields (or goes, when it is not a JSON object).
-pub fn strip_values(obj: &mut KubeSecret) {
-    scrub(obj);
-    obj.data = None;
-    obj.string_data = None;
-    let Some(annotations) = obj.metadata.annotations.as_mut() else {
-        return;
-    };
-    let Some(applied) = annotations.remove(ANNOTATION_LAST_APPLIED) else {
-        return;
-    };
-    let applied = zeroize::Zeroizing::new(applied);
-    if let Ok(serde_json::Value::Object(mut m)) = serde_json::from_str(&applied) {
-        m.remove("data");
-        m.remove("stringData");
-        if let Ok(text) = serde_json::to_string(&m) {
-            annotations.insert(ANNOTATION_LAST_APPLIED.to_owned(), text + "\n");
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -870,34 +839,5 @@ mod tests {
         let mut m = to_manifest(&env_like(), "global");
         scrub(&mut m);
         assert!(m.data.unwrap().values().all(|v| v.0.is_empty()));
-    }
-
-    #[test]
-    fn stripped_objects_hold_no_values_not_even_in_kubectl_annotations() {
-        let canary = "canary-last-applied";
-        let b64 = "Y2FuYXJ5LWxhc3QtYXBwbGllZA==";
-        let applied = format!(
-            r#"{{"apiVersion":"v1","kind":"Secret","metadata":{{"name":"s"}},"data":{{"K":"{b64}"}},"stringData":{{"S":"{canary}"}}}}"#
-        );
-        let mut obj = KubeSecret {
-            metadata: k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
-                name: Some("s".into()),
-                annotations: Some(BTreeMap::from([
-                    (ANNOTATION_LAST_APPLIED.to_owned(), applied),
-                    ("other".to_owned(), "kept".to_owned()),
-                ])),
-                ..Default::default()
-            },
-            data: Some(BTreeMap::from([("K".into(), ByteString(canary.into()))])),
-            ..Default::default()
-        };
-        strip_values(&mut obj);
-        let shown = serde_json::to_string(&obj).unwrap();
-        assert!(!shown.contains(canary) && !shown.contains(b64), "{shown}");
-        let annotations = obj.metadata.annotations.unwrap();
-        assert_eq!(annotations["other"], "kept");
-        let applied: serde_json::Value =
-            serde_json::from_str(&annotations[ANNOTATION_LAST_APPLIED]).unwrap();
-        assert_eq!(applied["metadata"]["name"], "s");
     }
 }

@@ -18,6 +18,7 @@ use zeroize::Zeroizing;
 
 use crate::compute::ResolvedCompute;
 use crate::error::{Error, Result};
+use crate::manifest::ObjectGuard;
 
 /// How objects are written.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -120,8 +121,9 @@ pub fn compute_as(
     with_secrets: bool,
     format: Format,
 ) -> Result<Zeroizing<String>> {
-    let mut manifests = if with_secrets {
-        resolved.secret_manifests()
+    let manifests: Vec<ObjectGuard> = if with_secrets {
+        let manifests = resolved.secret_manifests();
+        manifests.into_iter().map(ObjectGuard::new).collect()
     } else {
         Vec::new()
     };
@@ -132,10 +134,9 @@ pub fn compute_as(
     };
     let items = manifests
         .iter()
-        .map(object)
+        .map(|m| object(&**m))
         .chain(std::iter::once(workload))
         .collect::<Result<Vec<_>>>();
-    manifests.iter_mut().for_each(crate::manifest::scrub);
     Ok(Zeroizing::new(to_string(&list(items?), format)?))
 }
 

@@ -17,7 +17,7 @@ use kube::api::{Api, ListParams};
 use serde::Serialize;
 
 use crate::error::{Result, Target};
-use crate::manifest;
+use crate::manifest::{self, ObjectGuard};
 use crate::store::SecretStore;
 use crate::workloads::{Workload, WorkloadKind};
 
@@ -128,17 +128,17 @@ impl SecretStore {
             )
         };
         let params = ListParams::default();
-        let mut list = self
+        let list = self
             .call(|| api.list(&params))
             .await
             .map_err(|(f, n)| f.into_error(target, n, self.server()))?;
         let now = k8s_openapi::jiff::Timestamp::now();
         let own = format!("{}{}.", manifest::OBJECT_PREFIX, self.owner());
+        // Guarded before anything is read of them, so the `?` below wipes them all.
+        let objects: Vec<ObjectGuard> = list.items.into_iter().map(ObjectGuard::new).collect();
         let mut out = Vec::new();
-        for obj in &mut list.items {
-            let entry = entry_of(obj, &own, self.owner(), options, now);
-            manifest::scrub(obj);
-            if let Some(e) = entry? {
+        for obj in &objects {
+            if let Some(e) = entry_of(obj, &own, self.owner(), options, now)? {
                 out.push(e);
             }
         }

@@ -797,6 +797,100 @@ async fn list_and_delete_by_prefix_and_owner() {
 }
 
 #[tokio::test]
+async fn one_listing_shows_objects_and_what_was_confirmed_is_what_is_deleted() {
+    on_every_backend("list_once", async |env: &Env| {
+        let alice = env.store_of("alice");
+        for n in ["app-a", "app-b"] {
+            alice.apply(&values(n, &[("K", &canary(n))])).await.unwrap();
+        }
+        let mut applied = foreign("app-foreign", &[("K", canary("f").as_bytes())]);
+        applied.metadata.annotations = Some(
+            [(
+                manifest::ANNOTATION_LAST_APPLIED.to_owned(),
+                format!(
+                    r#"{{"kind":"Secret","stringData":{{"K":"{}"}}}}"#,
+                    canary("f")
+                ),
+            )]
+            .into(),
+        );
+        env.seed(applied).await;
+
+        // The objects and the infos of one request, in the same order, less every value.
+        if env.is_loopback() {
+            env.server().clear_requests();
+        }
+        let listed = env
+            .store
+            .list_objects(&ListOptions::default())
+            .await
+            .unwrap();
+        if env.is_loopback() {
+            assert_eq!(env.secret_requests().len(), 1, "one request");
+        }
+        let infos: Vec<_> = listed.iter().map(|l| l.info.clone()).collect();
+        assert_eq!(
+            infos,
+            env.store.list(&ListOptions::default()).await.unwrap()
+        );
+        for l in &listed {
+            assert_eq!(l.object.metadata.name.as_ref(), Some(&l.info.object_name));
+            assert!(l.object.data.is_none() && l.object.string_data.is_none());
+            assert!(l.object.metadata.managed_fields.is_none());
+        }
+        assert_no_canary(
+            "listed objects",
+            &serde_json::to_string(&listed.iter().map(|l| &l.object).collect::<Vec<_>>()).unwrap(),
+        );
+        assert_no_canary("Listed", &format!("{listed:?}"));
+
+        // Planned, then a secret appears that the plan did not show: it stays.
+        let plan = alice.plan_delete_prefix("app-").await.unwrap();
+        assert_eq!(
+            names(&plan),
+            set(&["kt.secret.alice.app-a", "kt.secret.alice.app-b"])
+        );
+        alice
+            .apply(&values("app-late", &[("K", "l")]))
+            .await
+            .unwrap();
+        let told = std::sync::Mutex::new(Vec::new());
+        let gone = alice
+            .delete_listed(&plan, &|done, total, name| {
+                told.lock().unwrap().push((done, total, name.to_owned()));
+            })
+            .await;
+        let deleted: Vec<&str> = gone.iter().map(|d| d.object_name.as_str()).collect();
+        assert_eq!(deleted, ["kt.secret.alice.app-a", "kt.secret.alice.app-b"]);
+        assert!(
+            gone.iter()
+                .all(|d| matches!(d.result, Ok(DeleteOutcome::Deleted { .. }))),
+            "{gone:?}"
+        );
+        let told = told.into_inner().unwrap();
+        assert_eq!(told.len(), 2);
+        assert!(told.iter().all(|(_, total, _)| *total == 2), "{told:?}");
+        assert_eq!(
+            names(&alice.list(&ListOptions::default()).await.unwrap()),
+            set(&["app-foreign", "kt.secret.alice.app-late"])
+        );
+        // Deleting the same plan again: each is already gone, and said so.
+        let again = alice.delete_listed(&plan, &|_, _, _| {}).await;
+        assert!(
+            again
+                .iter()
+                .all(|d| matches!(d.result, Ok(DeleteOutcome::AlreadyGone { .. }))),
+            "{again:?}"
+        );
+        assert!(matches!(
+            alice.plan_delete_prefix("").await,
+            Err(Error::Invalid { .. })
+        ));
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn api_errors_map_to_clear_errors() {
     let env = Env::loopback().await;
     let (server, store) = (env.server(), &env.store);

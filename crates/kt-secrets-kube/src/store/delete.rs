@@ -8,7 +8,7 @@ use k8s_openapi::api::core::v1::Secret as KubeSecret;
 use kt_secrets_core::validate::{normalize_name, validate_namespace, validate_owner};
 use kube::api::{Api, DeleteParams};
 
-use super::{Found, ListOptions, Progress, SecretStore};
+use super::{Found, ListOptions, Progress, SecretInfo, SecretStore};
 use crate::error::{Error, Result, Target};
 use crate::manifest;
 
@@ -57,18 +57,16 @@ impl SecretStore {
         validate_owner(&self.owner)?;
         let name = normalize_name(name)?;
         match self.find(&name).await? {
-            Found::Object(mut obj, object) => {
-                manifest::scrub(&mut obj);
-                self.delete_object(&object).await
-            }
+            // Only its name is needed; the guard wipes the object when this match ends.
+            Found::Object(_, object) => self.delete_object(&object, &self.namespace).await,
             Found::Neither(tried) => Ok(DeleteOutcome::AlreadyGone { tried }),
         }
     }
 
-    async fn delete_object(&self, object: &str) -> Result<DeleteOutcome> {
-        let api: Api<KubeSecret> = Api::namespaced(self.client.clone(), &self.namespace);
+    async fn delete_object(&self, object: &str, namespace: &str) -> Result<DeleteOutcome> {
+        let api: Api<KubeSecret> = Api::namespaced(self.client.clone(), namespace);
         let params = DeleteParams::default();
-        let target = || Target::object(object, &self.namespace);
+        let target = || Target::object(object, namespace);
         match self.call(|| api.delete(object, &params)).await {
             Ok(_) => Ok(DeleteOutcome::Deleted {
                 object_name: object.to_owned(),
@@ -92,6 +90,9 @@ impl SecretStore {
 
     /// Deletes the owner's secrets (in the store's namespace) whose name starts with
     /// `prefix`. Other owners' and other tools' secrets are never touched.
+    ///
+    /// To show what will go before it goes, [`SecretStore::plan_delete_prefix`] then
+    /// [`SecretStore::delete_listed`] instead: this lists and deletes in one go.
     pub async fn delete_prefix(&self, prefix: &str) -> Result<Vec<Deletion>> {
         self.delete_prefix_with_progress(prefix, &|_, _, _| {})
             .await
@@ -103,6 +104,15 @@ impl SecretStore {
         prefix: &str,
         progress: Progress<'_>,
     ) -> Result<Vec<Deletion>> {
+        let planned = self.plan_delete_prefix(prefix).await?;
+        Ok(self.delete_listed(&planned, progress).await)
+    }
+
+    /// The secrets [`SecretStore::delete_prefix`] would delete, listed (one request) and not
+    /// deleted: the owner's, in the store's namespace, whose name starts with `prefix`. Give
+    /// them to [`SecretStore::delete_listed`] once confirmed, so that what is confirmed is
+    /// what is deleted.
+    pub async fn plan_delete_prefix(&self, prefix: &str) -> Result<Vec<SecretInfo>> {
         if prefix.is_empty() {
             return Err(Error::Invalid {
                 subject: "delete by prefix".to_owned(),
@@ -111,47 +121,58 @@ impl SecretStore {
                     .to_owned(),
             });
         }
-        self.delete_listed(
-            ListOptions {
-                prefix: Some(prefix.to_owned()),
-                ..Default::default()
-            },
-            progress,
-        )
+        self.owned(ListOptions {
+            prefix: Some(prefix.to_owned()),
+            ..Default::default()
+        })
         .await
     }
 
     /// Deletes every secret of the owner in the store's namespace.
     pub async fn delete_owned(&self) -> Result<Vec<Deletion>> {
-        self.delete_listed(ListOptions::default(), &|_, _, _| {})
-            .await
+        let owned = self.owned(ListOptions::default()).await?;
+        Ok(self.delete_listed(&owned, &|_, _, _| {}).await)
     }
 
-    async fn delete_listed(
-        &self,
-        mut options: ListOptions,
-        progress: Progress<'_>,
-    ) -> Result<Vec<Deletion>> {
+    /// The owner's secrets among those `options` lists in the store's namespace: objects
+    /// named as this crate and Kubetorch name them for the owner.
+    async fn owned(&self, mut options: ListOptions) -> Result<Vec<SecretInfo>> {
         validate_owner(&self.owner)?;
         options.owner = Some(self.owner.clone());
         options.all_namespaces = false;
         let found = self.list(&options).await?;
         // A user's provider secrets are `<user>-<provider>` (manifest::object_name_of).
         let users = format!("{}-", self.owner);
-        let found: Vec<_> = found
+        Ok(found
             .into_iter()
             .filter(|i| {
                 i.object_name.starts_with(manifest::OBJECT_PREFIX)
                     || i.object_name.starts_with(&users)
             })
-            .collect();
-        let total = found.len();
+            .collect())
+    }
+
+    /// Deletes exactly the objects of `listed` (each by its object name, in its namespace),
+    /// at most 8 at a time, telling `progress` after each deletion ends; the results come back
+    /// in the order of `listed`. Nothing is listed again: what a caller showed (from
+    /// [`SecretStore::plan_delete_prefix`] or [`SecretStore::list`]) is what goes, one failure
+    /// neither stopping nor undoing the others. An object already gone is
+    /// [`DeleteOutcome::AlreadyGone`].
+    pub async fn delete_listed(
+        &self,
+        listed: &[SecretInfo],
+        progress: Progress<'_>,
+    ) -> Vec<Deletion> {
+        let total = listed.len();
         let mut done = 0;
-        Ok(stream::iter(found.into_iter().map(|info| async move {
-            let result = self.delete_object(&info.object_name).await;
+        stream::iter(listed.iter().map(|info| async move {
+            let result = match validate_namespace(&info.namespace) {
+                Ok(()) => self.delete_object(&info.object_name, &info.namespace).await,
+                Err(e) => Err(e.into()),
+            };
             Deletion {
-                object_name: info.object_name,
-                namespace: info.namespace,
+                object_name: info.object_name.clone(),
+                namespace: info.namespace.clone(),
                 result,
             }
         }))
@@ -161,6 +182,6 @@ impl SecretStore {
             progress(done, total, &d.object_name);
         })
         .collect()
-        .await)
+        .await
     }
 }

@@ -1,5 +1,5 @@
-//! Listing: the [`ListOptions`] filters, and the [`SecretInfo`] each listed object becomes
-//! (names and metadata, no values).
+//! Listing: the [`ListOptions`] filters, the [`SecretInfo`] each listed object becomes (names
+//! and metadata, no values), and [`Listed`], the same with the object less its values.
 
 use k8s_openapi::api::core::v1::Secret as KubeSecret;
 use kt_secrets_core::validate::validate_namespace;
@@ -7,7 +7,7 @@ use kube::api::{Api, ListParams};
 
 use super::SecretStore;
 use crate::error::{Result, Target};
-use crate::manifest::{self, LABEL_MOUNT_TYPE, LABEL_PROVIDER, LABEL_USERNAME};
+use crate::manifest::{self, LABEL_MOUNT_TYPE, LABEL_PROVIDER, LABEL_USERNAME, ObjectGuard};
 
 /// Filters for [`SecretStore::list`]; the default lists every secret of the store's namespace.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -95,10 +95,40 @@ fn owner_in_object_name(object: &str, name: &str) -> Option<String> {
     (!owner.is_empty()).then(|| owner.to_owned())
 }
 
+/// A listed secret and the object it was read from, less its values: what
+/// [`SecretStore::list_objects`] returns, for a listing that shows whole objects (`-o json`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Listed {
+    /// The secret's names and metadata, as [`SecretStore::list`] gives them.
+    pub info: SecretInfo,
+    /// The object as the API server sent it, less `data`, `stringData`, their copy in
+    /// kubectl's last-applied annotation, and `managedFields`
+    /// ([`ObjectGuard::into_stripped`]).
+    pub object: KubeSecret,
+}
+
 impl SecretStore {
     /// Secrets of the store's namespace (or all namespaces), filtered, sorted by namespace
     /// and object name. One request.
     pub async fn list(&self, options: &ListOptions) -> Result<Vec<SecretInfo>> {
+        let listed = self.listed(options).await?;
+        Ok(listed.into_iter().map(|(info, _)| info).collect())
+    }
+
+    /// [`SecretStore::list`], each secret with its object less its values: the same request,
+    /// the same filter and order, so the objects are exactly the secrets listed.
+    pub async fn list_objects(&self, options: &ListOptions) -> Result<Vec<Listed>> {
+        let listed = self.listed(options).await?;
+        Ok(listed
+            .into_iter()
+            .map(|(info, obj)| Listed {
+                info,
+                object: obj.into_stripped(),
+            })
+            .collect())
+    }
+
+    async fn listed(&self, options: &ListOptions) -> Result<Vec<(SecretInfo, ObjectGuard)>> {
         let (api, target): (Api<KubeSecret>, Target) = if options.all_namespaces {
             (Api::all(self.client.clone()), Target::all_namespaces())
         } else {
@@ -112,15 +142,16 @@ impl SecretStore {
             Some(s) => ListParams::default().labels(s),
             None => ListParams::default(),
         };
-        let mut list = self
+        let list = self
             .call(|| api.list(&params))
             .await
             .map_err(|(f, n)| f.into_error(target, n, self.server()))?;
+        // Guarded before anything is read of them: the `?` below drops this object and the
+        // rest of the list, each wiped.
+        let objects: Vec<ObjectGuard> = list.items.into_iter().map(ObjectGuard::new).collect();
         let mut out = Vec::new();
-        for obj in &mut list.items {
-            let info = SecretInfo::of(obj);
-            manifest::scrub(obj);
-            let info = info?;
+        for obj in objects {
+            let info = SecretInfo::of(&obj)?;
             let keep = options
                 .prefix
                 .as_deref()
@@ -130,10 +161,12 @@ impl SecretStore {
                     .as_deref()
                     .is_none_or(|o| info.owner.as_deref() == Some(o));
             if keep {
-                out.push(info);
+                out.push((info, obj));
             }
         }
-        out.sort_by(|a, b| (&a.namespace, &a.object_name).cmp(&(&b.namespace, &b.object_name)));
+        out.sort_by(|(a, _), (b, _)| {
+            (&a.namespace, &a.object_name).cmp(&(&b.namespace, &b.object_name))
+        });
         Ok(out)
     }
 }

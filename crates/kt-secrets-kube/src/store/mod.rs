@@ -7,6 +7,8 @@ mod delete;
 mod failure;
 mod list;
 mod retry;
+#[cfg(test)]
+mod tests;
 
 use std::fmt;
 
@@ -18,11 +20,11 @@ use kube::api::{Api, PostParams};
 
 pub use delete::{DeleteOutcome, Deletion};
 use failure::Failure;
-pub use list::{ListOptions, SecretInfo};
+pub use list::{ListOptions, Listed, SecretInfo};
 pub use retry::RetryPolicy;
 
 use crate::error::{Error, Result, Target};
-use crate::manifest::{self, GLOBAL_OWNER};
+use crate::manifest::{self, GLOBAL_OWNER, ObjectGuard};
 
 /// What [`SecretStore::apply`] did.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -48,7 +50,7 @@ impl fmt::Display for ApplyOutcome {
 
 /// What a secret name resolved to: the object and its name, or the names looked for.
 enum Found {
-    Object(Box<KubeSecret>, String),
+    Object(Box<ObjectGuard>, String),
     Neither(Vec<String>),
 }
 
@@ -179,10 +181,9 @@ impl SecretStore {
         manifest::validate(secret, &self.owner, &ns)?;
         let mut desired = manifest::to_manifest(secret, &self.owner);
         desired.metadata.namespace = Some(ns.clone());
+        let desired = ObjectGuard::new(desired);
         let object = self.object_name_of(secret);
-        let outcome = self.apply_manifest(secret, &desired, &object, &ns).await;
-        manifest::scrub(&mut desired);
-        outcome
+        self.apply_manifest(secret, &desired, &object, &ns).await
     }
 
     async fn apply_manifest(
@@ -204,12 +205,16 @@ impl SecretStore {
             if round > 1 {
                 tokio::time::sleep(self.retry.delay(round - 1)).await;
             }
-            let Some(mut existing) = self.call(|| api.get_opt(object)).await.map_err(fail)? else {
-                match self.call(|| api.create(&post, desired)).await {
-                    Ok(mut created) => {
-                        manifest::scrub(&mut created);
-                        return Ok(ApplyOutcome::Created);
-                    }
+            // Every object the server sends back is guarded as it arrives, so the `?`s below
+            // (a key of `existing` that does not parse, say) cannot skip wiping it.
+            let existing = self.call(|| api.get_opt(object)).await.map_err(fail)?;
+            let Some(existing) = existing.map(ObjectGuard::new) else {
+                match self
+                    .call(|| api.create(&post, desired))
+                    .await
+                    .map(ObjectGuard::new)
+                {
+                    Ok(_created) => return Ok(ApplyOutcome::Created),
                     Err((f, attempts)) if f.code() == Some(409) => {
                         if attempts > 1 {
                             lost = Some((
@@ -228,7 +233,6 @@ impl SecretStore {
             let keys = secret.data().differing_keys(&current);
             drop(current);
             if keys.is_empty() && manifest::managed_metadata_matches(&existing, desired) {
-                manifest::scrub(&mut existing);
                 return match lost {
                     None => Ok(ApplyOutcome::Unchanged),
                     Some((operation, detail)) => Err(Error::Unconfirmed {
@@ -239,7 +243,6 @@ impl SecretStore {
                 };
             }
             if !keys.is_empty() && !secret.override_existing() {
-                manifest::scrub(&mut existing);
                 return Err(Error::DataDiffers {
                     target: target(),
                     name: secret.name().to_owned(),
@@ -248,15 +251,10 @@ impl SecretStore {
                     replace: replace_command(secret, ns).into(),
                 });
             }
-            let mut replacement = manifest::replacement(&existing, desired);
-            manifest::scrub(&mut existing);
+            let replacement = ObjectGuard::new(manifest::replacement(&existing, desired));
             let put = self.call(|| api.replace(object, &post, &replacement)).await;
-            manifest::scrub(&mut replacement);
-            match put {
-                Ok(mut replaced) => {
-                    manifest::scrub(&mut replaced);
-                    return Ok(ApplyOutcome::Replaced);
-                }
+            match put.map(ObjectGuard::new) {
+                Ok(_replaced) => return Ok(ApplyOutcome::Replaced),
                 Err((f, attempts)) if f.code() == Some(409) => {
                     if attempts > 1 {
                         lost = Some((
@@ -370,16 +368,15 @@ impl SecretStore {
         self.get(name).await
     }
 
-    fn decode(&self, mut obj: KubeSecret) -> Result<Secret> {
-        let secret = manifest::from_manifest(&obj);
-        manifest::scrub(&mut obj);
-        secret
+    fn decode(&self, obj: ObjectGuard) -> Result<Secret> {
+        manifest::from_manifest(&obj)
     }
 
-    async fn read(&self, object: &str) -> Result<Option<KubeSecret>> {
+    async fn read(&self, object: &str) -> Result<Option<ObjectGuard>> {
         let api: Api<KubeSecret> = Api::namespaced(self.client.clone(), &self.namespace);
-        self.call(|| api.get_opt(object)).await.map_err(|(f, n)| {
+        let read = self.call(|| api.get_opt(object)).await.map_err(|(f, n)| {
             f.into_error(Target::object(object, &self.namespace), n, self.server())
-        })
+        })?;
+        Ok(read.map(ObjectGuard::new))
     }
 }
