@@ -2,8 +2,10 @@
 //!
 //! An API-key provider is an [`EnvShape`]; a provider of files under a directory is a
 //! [`FileShape`]; a provider that prefers env vars and falls back to files is a [`Declared`]
-//! with both, tried in order. Providers with real special cases (profiles, netrc, merged
-//! kubeconfigs) implement [`Provider`] themselves and still use these pieces.
+//! with both, tried in order. A [`Hooked`] is a `Declared` whose find goes through a function
+//! that checks or rewrites it (gcp's ADC check, lambda's key file). Providers with real special
+//! cases (profiles, netrc, merged kubeconfigs) implement [`Provider`] themselves and still use
+//! these pieces.
 
 use std::path::{Path, PathBuf};
 
@@ -397,6 +399,40 @@ impl Provider for Declared {
 
     async fn resolve(&self, ctx: &ResolveContext) -> Result<Resolved> {
         self.resolve_shapes(ctx)
+    }
+}
+
+/// A [`Declared`] provider with a hook on what its shapes found, for the rules data cannot
+/// say: a check of the file found (gcp refuses what is not ADC JSON), or a rewrite of it
+/// (lambda's key file cut down to its key).
+#[derive(Clone, Copy, Debug)]
+pub struct Hooked {
+    /// The shapes, tried as a [`Declared`] tries them; its name and description are the
+    /// provider's.
+    pub declared: Declared,
+    /// Runs on what the first shape to find something found, and returns what the provider
+    /// answers: checked, completed or rewritten. "Nothing found" never reaches it. Its errors
+    /// name the file or key at fault, never a value.
+    pub after: fn(&ResolveContext, Resolved) -> Result<Resolved>,
+    /// Adds to the listing what `after` reads or gives beyond the shapes (`|_| {}` when
+    /// nothing).
+    pub describe: fn(&mut ProviderInfo),
+}
+
+#[async_trait::async_trait]
+impl Provider for Hooked {
+    fn name(&self) -> &str {
+        self.declared.name
+    }
+
+    fn info(&self) -> ProviderInfo {
+        let mut info = self.declared.info();
+        (self.describe)(&mut info);
+        info
+    }
+
+    async fn resolve(&self, ctx: &ResolveContext) -> Result<Resolved> {
+        (self.after)(ctx, self.declared.resolve_shapes(ctx)?)
     }
 }
 

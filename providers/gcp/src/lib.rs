@@ -8,10 +8,8 @@
 //! `GCLOUD_PROJECT`, else, for credentials found at gcloud's path that name no project (user
 //! credentials), gcloud's own `core/project`.
 
-use kt_secrets_core::shapes::{
-    EnvShape, EnvVar, FileShape, FileSpec, Shape, describe, first_found,
-};
-use kt_secrets_core::{Error, Looked, Provider, ProviderInfo, ResolveContext, Resolved, Result};
+use kt_secrets_core::shapes::{Declared, EnvShape, EnvVar, FileShape, FileSpec, Hooked, Shape};
+use kt_secrets_core::{Error, Looked, Origin, ProviderInfo, ResolveContext, Resolved, Result};
 
 mod gcloud;
 
@@ -44,66 +42,62 @@ const PROJECT: EnvShape = EnvShape {
     }],
 };
 
-#[derive(Debug)]
-pub struct Gcp;
+/// The GCP provider: the ADC file, checked, with what it refers to and the project.
+pub const PROVIDER: Hooked = Hooked {
+    declared: Declared {
+        name: NAME,
+        description: "Google application default credentials",
+        shapes: &[ADC],
+    },
+    after: complete,
+    describe: describe_project,
+};
 
-pub const PROVIDER: Gcp = Gcp;
+fn describe_project(info: &mut ProviderInfo) {
+    Shape::Env(PROJECT).describe(info);
+    info.sources.push(
+        "project of gcloud's active configuration, for credentials at gcloud's path that \
+         name none"
+            .to_owned(),
+    );
+}
 
-#[async_trait::async_trait]
-impl Provider for Gcp {
-    fn name(&self) -> &str {
-        NAME
+/// Refuses a file that is not ADC JSON, ships an external account's token file with it, and
+/// adds the project google-auth would report.
+fn complete(ctx: &ResolveContext, mut r: Resolved) -> Result<Resolved> {
+    let adc = check_adc(&r)?;
+    if adc.get("type").and_then(|t| t.as_str()) == Some("external_account") {
+        external_account(ctx, &mut r, &adc)?;
     }
-
-    fn info(&self) -> ProviderInfo {
-        let mut info = describe(
-            "Google application default credentials",
-            &[ADC, Shape::Env(PROJECT)],
-        );
-        info.sources.push(
-            "project of gcloud's active configuration, for credentials at gcloud's path that \
-             name none"
-                .to_owned(),
-        );
-        info
-    }
-
-    async fn resolve(&self, ctx: &ResolveContext) -> Result<Resolved> {
-        let mut r = first_found(NAME, ctx, &[ADC])?;
-        let adc = check_adc(&r)?;
-        if adc.get("type").and_then(|t| t.as_str()) == Some("external_account") {
-            external_account(ctx, &mut r, &adc)?;
-        }
-        // An empty GOOGLE_CLOUD_PROJECT hides GCLOUD_PROJECT in google-auth too.
-        let explicit = match ctx.env("GOOGLE_CLOUD_PROJECT") {
-            Some(_) => PROJECT.resolve(
-                &ctx.clone().without_env("GCLOUD_PROJECT"),
-                &mut Looked::new(),
-            )?,
-            None => PROJECT.resolve(ctx, &mut Looked::new())?,
-        };
-        match explicit.filter(|p| !p.is_empty()) {
-            Some(project) => r.merge(project)?,
-            None => {
-                // google-auth `_get_gcloud_sdk_credentials`: credentials at gcloud's path that
-                // name no project get `gcloud config get project`. The pod's file names none
-                // either, and its gcloud (if any) has no configuration.
-                let at_gcloud_path = ctx.path().is_none()
-                    && ctx.env_nonempty("GOOGLE_APPLICATION_CREDENTIALS").is_none();
-                let has_project = adc
-                    .get("project_id")
-                    .and_then(|p| p.as_str())
-                    .is_some_and(|p| !p.is_empty());
-                if at_gcloud_path
-                    && !has_project
-                    && let Some((project, origin)) = gcloud::project(ctx)?
-                {
-                    r.add_env("GOOGLE_CLOUD_PROJECT", project.as_str(), origin)?;
-                }
+    // An empty GOOGLE_CLOUD_PROJECT hides GCLOUD_PROJECT in google-auth too.
+    let explicit = match ctx.env("GOOGLE_CLOUD_PROJECT") {
+        Some(_) => PROJECT.resolve(
+            &ctx.clone().without_env("GCLOUD_PROJECT"),
+            &mut Looked::new(),
+        )?,
+        None => PROJECT.resolve(ctx, &mut Looked::new())?,
+    };
+    match explicit.filter(|p| !p.is_empty()) {
+        Some(project) => r.merge(project)?,
+        None => {
+            // google-auth `_get_gcloud_sdk_credentials`: credentials at gcloud's path that
+            // name no project get `gcloud config get project`. The pod's file names none
+            // either, and its gcloud (if any) has no configuration.
+            let at_gcloud_path = ctx.path().is_none()
+                && ctx.env_nonempty("GOOGLE_APPLICATION_CREDENTIALS").is_none();
+            let has_project = adc
+                .get("project_id")
+                .and_then(|p| p.as_str())
+                .is_some_and(|p| !p.is_empty());
+            if at_gcloud_path
+                && !has_project
+                && let Some((project, origin)) = gcloud::project(ctx)?
+            {
+                r.add_env("GOOGLE_CLOUD_PROJECT", project.as_str(), origin)?;
             }
         }
-        Ok(r)
     }
+    Ok(r)
 }
 
 /// Container path of an `external_account` file's subject token file.
@@ -117,7 +111,7 @@ pub const SUBJECT_TOKEN_TARGET: &str = "/secrets/gcp/subject-token";
 fn external_account(ctx: &ResolveContext, r: &mut Resolved, adc: &serde_json::Value) -> Result<()> {
     let origin = r.origins[KEY].clone();
     let refuse = |why: String| match &origin {
-        kt_secrets_core::Origin::File(adc) => Error::provider_in(NAME, adc, why),
+        Origin::File(adc) => Error::provider_in(NAME, adc, why),
         // The ADC shape reads files only; any other origin is named as it is.
         other => Error::provider(NAME, format!("{other}: {why}")),
     };
@@ -150,7 +144,7 @@ fn external_account(ctx: &ResolveContext, r: &mut Resolved, adc: &serde_json::Va
     r.add_file(
         "subject-token",
         token,
-        kt_secrets_core::Origin::File(path),
+        Origin::File(path),
         SUBJECT_TOKEN_TARGET,
         0o600,
     )?;

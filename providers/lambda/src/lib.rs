@@ -4,89 +4,81 @@
 //! the same key there as here; when the laptop has only one, the pod gets that key both ways.
 //! The file is rewritten to hold only `api_key`.
 
-use kt_secrets_core::shapes::{
-    EnvShape, EnvVar, FileShape, FileSpec, Shape, describe, first_found,
-};
-use kt_secrets_core::{
-    Error, Looked, Origin, Provider, ProviderInfo, ResolveContext, Resolved, Result, SecretValue,
-};
+use kt_secrets_core::shapes::{Declared, EnvShape, EnvVar, FileShape, FileSpec, Hooked, Shape};
+use kt_secrets_core::{Error, Looked, Origin, ResolveContext, Resolved, Result, SecretValue};
 
 const NAME: &str = "lambda";
 const ENV: &str = "LAMBDA_API_KEY";
 const FILE_KEY: &str = "lambda_keys";
 const FILE_TARGET: &str = "~/.lambda_cloud/lambda_keys";
 
-const SHAPES: &[Shape] = &[
-    Shape::Env(EnvShape {
-        vars: &[EnvVar::same(&[ENV], true)],
-    }),
-    Shape::Files(FileShape {
-        dir: ".lambda_cloud",
-        dir_env: &[],
-        files: &[FileSpec {
-            name: "lambda_keys",
-            key: FILE_KEY,
-            env: None,
-            target: FILE_TARGET,
-            mode: 0o600,
-            primary: true,
-        }],
-        path_envs: &[],
-    }),
-];
+const FILE: Shape = Shape::Files(FileShape {
+    dir: ".lambda_cloud",
+    dir_env: &[],
+    files: &[FileSpec {
+        name: "lambda_keys",
+        key: FILE_KEY,
+        env: None,
+        target: FILE_TARGET,
+        mode: 0o600,
+        primary: true,
+    }],
+    path_envs: &[],
+});
 
-#[derive(Debug)]
-pub struct Lambda;
+/// The Lambda Cloud provider: the env var, else the key file, and the pod gets the key both
+/// ways.
+pub const PROVIDER: Hooked = Hooked {
+    declared: Declared {
+        name: NAME,
+        description: "Lambda Cloud API key",
+        shapes: &[
+            Shape::Env(EnvShape {
+                vars: &[EnvVar::same(&[ENV], true)],
+            }),
+            FILE,
+        ],
+    },
+    after: both_ways,
+    describe: |_| {},
+};
 
-pub const PROVIDER: Lambda = Lambda;
+/// Gives the pod the key as env var and as key file, the file rewritten to hold only
+/// `api_key`.
+fn both_ways(ctx: &ResolveContext, found: Resolved) -> Result<Resolved> {
+    let (env, file) = match entry(&found, ENV) {
+        // The shapes stop at the env var, but the key file is read all the same: each reader
+        // in the pod then finds the key it finds here.
+        Some(env) => {
+            let file = match FILE.resolve(NAME, ctx, &mut Looked::new())? {
+                Some(f) => key_file(&f)?,
+                None => env.clone(),
+            };
+            (env, file)
+        }
+        None => {
+            let file = key_file(&found)?;
+            (file.clone(), file)
+        }
+    };
+    let mut text = b"api_key = ".to_vec();
+    text.extend_from_slice(file.0.expose());
+    text.push(b'\n');
+    let mut r = Resolved::new();
+    r.add_env(ENV, env.0, env.1)?;
+    r.add_file(FILE_KEY, text, file.1, FILE_TARGET, 0o600)?;
+    Ok(r)
+}
 
-#[async_trait::async_trait]
-impl Provider for Lambda {
-    fn name(&self) -> &str {
-        NAME
-    }
+fn entry(r: &Resolved, key: &str) -> Option<(SecretValue, Origin)> {
+    Some((r.data.get(key)?.clone(), r.origins.get(key)?.clone()))
+}
 
-    fn info(&self) -> ProviderInfo {
-        describe("Lambda Cloud API key", SHAPES)
-    }
-
-    async fn resolve(&self, ctx: &ResolveContext) -> Result<Resolved> {
-        let file = match first_found(NAME, ctx, &SHAPES[1..]) {
-            Ok(found) => {
-                let origin = found.origins[FILE_KEY].clone();
-                let bytes = found.data.get(FILE_KEY).map(SecretValue::expose);
-                Some((api_key(&origin, bytes.unwrap_or_default())?, origin))
-            }
-            Err(e) if e.is_nothing_found() => None,
-            Err(e) => return Err(e),
-        };
-        // A directory the user named is all that is read.
-        let env = ctx
-            .env_nonempty(ENV)
-            .filter(|_| ctx.path().is_none())
-            .map(|v| (SecretValue::from(v), Origin::Env(ENV.to_owned())));
-        let (env, file) = match (env, file) {
-            (Some(env), Some(file)) => (env, file),
-            (Some(one), None) | (None, Some(one)) => (one.clone(), one),
-            (None, None) => {
-                let mut looked = Looked::new();
-                if ctx.path().is_none() {
-                    looked.env(ENV);
-                }
-                if let Shape::Files(f) = &SHAPES[1] {
-                    looked.file(&f.local_dir(ctx).join(FILE_KEY));
-                }
-                return Err(looked.into_error(NAME));
-            }
-        };
-        let mut text = b"api_key = ".to_vec();
-        text.extend_from_slice(file.0.expose());
-        text.push(b'\n');
-        let mut r = Resolved::new();
-        r.add_env(ENV, env.0, env.1)?;
-        r.add_file(FILE_KEY, text, file.1, FILE_TARGET, 0o600)?;
-        Ok(r)
-    }
+/// The key of the `lambda_keys` file that `r` holds.
+fn key_file(r: &Resolved) -> Result<(SecretValue, Origin)> {
+    let origin = r.origins[FILE_KEY].clone();
+    let bytes = r.data.get(FILE_KEY).map(SecretValue::expose);
+    Ok((api_key(&origin, bytes.unwrap_or_default())?, origin))
 }
 
 /// The `api_key` of a `lambda_keys` file, read as SkyPilot reads it
