@@ -17,6 +17,7 @@ mod registry;
 mod secret;
 pub mod shapes;
 pub mod validate;
+mod values;
 
 pub use context::{
     ResolveContext, check_regular, open_regular, read_file, read_optional, read_optional_string,
@@ -31,8 +32,8 @@ pub use provider::{Looked, Provider, ProviderInfo, Resolved};
 pub use registry::{ProviderOrigin, Registration, Registry, RegistryEntry};
 pub use secret::{
     GENERIC_FILE_MODE, GENERIC_MOUNT_ROOT, Secret, SecretBuilder, check_mount_clashes,
-    generic_mount,
 };
+pub use values::{KeyMount, ValuesBuilder, generic_mount, generic_mount_as};
 // Also at the root, where existing callers name them.
 pub use validate::{
     MAX_KEY_LEN, MAX_NAME_LEN, normalize_name, validate_data_key, validate_dns1123_subdomain,

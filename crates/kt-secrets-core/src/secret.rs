@@ -8,10 +8,11 @@ use std::path::{Path, PathBuf};
 use crate::context::{ResolveContext, read_file};
 use crate::data::{SecretData, SecretValue};
 use crate::error::{Error, Result};
-use crate::mount::{Mount, Origin, is_env_var_name};
+use crate::mount::{Mount, Origin};
 use crate::provider::Resolved;
 use crate::registry::Registry;
 use crate::validate::{normalize_name, validate_data_key};
+use crate::values::{KeyMount, ValuesBuilder};
 
 /// Where files of a generic (`from_path`, `from_values`) secret are mounted: `/secrets/<name>/`.
 pub const GENERIC_MOUNT_ROOT: &str = "/secrets";
@@ -62,19 +63,11 @@ impl Secret {
         K: Into<String>,
         V: Into<SecretValue>,
     {
-        let norm = normalize_name(name)?;
-        let mut r = Resolved::new();
+        let mut secret = ValuesBuilder::new(name)?;
         for (k, v) in values {
-            let k = k.into();
-            r.add(k.clone(), v, Origin::Literal)?;
-            r.mounts.push(generic_mount(&norm, &k));
+            secret.add(k, v, Origin::Literal, KeyMount::ByName)?;
         }
-        if r.is_empty() {
-            return Err(Error::NoSource {
-                name: Some(name.to_owned()),
-            });
-        }
-        Secret::from_parts(&norm, None, r)
+        secret.build()
     }
 
     /// Values of local env vars. `env_vars` maps *key in the secret, which is also the
@@ -300,21 +293,6 @@ impl fmt::Display for Secret {
             write!(f, " (provider {p})")?;
         }
         write!(f, ": {}", self.data)
-    }
-}
-
-/// How a key of a secret without mounts of its own is mounted (values, and Secrets made by
-/// other tools): an env var when the key is an env var name, else a file under
-/// `/secrets/<name>/`, mode [`GENERIC_FILE_MODE`].
-pub fn generic_mount(secret_name: &str, key: &str) -> Mount {
-    if is_env_var_name(key) {
-        Mount::env(key, key)
-    } else {
-        Mount::file(
-            key,
-            format!("{GENERIC_MOUNT_ROOT}/{secret_name}/{key}"),
-            GENERIC_FILE_MODE,
-        )
     }
 }
 

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use kt_secrets::kube::manifest;
-use kt_secrets::{GENERIC_MOUNT_ROOT, Mount, Origin, Registry, Resolved, Secret, SecretValue};
+use kt_secrets::{KeyMount, Origin, Registry, Secret, ValuesBuilder};
 
 use super::{Echo, Env, Result, pairs};
 use crate::cli::{CreateArgs, ManifestFormat};
@@ -81,10 +81,12 @@ async fn build_secret(env: &Env, a: &CreateArgs, registry: Registry) -> Result<S
 }
 
 /// `--from-literal`, `--from-env-file` and `--from-file` values, mounted like kubetorch's
-/// `from_values` (env var names as env vars, other keys as files under `/secrets/<name>/`),
-/// each key remembering whether it came from the command line or from which file.
+/// `from_values` (env var names as env vars, other keys as files under `/secrets/<name>/`)
+/// but for `--from-file`, whose keys stay files; each key remembers whether it came from the
+/// command line or from which file. The values are added one source at a time so that a key
+/// given twice is told with the flags that gave it.
 fn values_secret(name: &str, a: &CreateArgs) -> Result<Secret> {
-    let norm = kt_secrets::normalize_name(name).map_err(|e| match e {
+    let mut secret = ValuesBuilder::new(name).map_err(|e| match e {
         // `--from-literal A=1 B=2` makes `B=2` the NAME: it is not repeated, as it may be a value.
         kt_secrets::SecretError::InvalidName { reason, .. } => Failure::usage(format!(
             "invalid NAME: {reason} (the NAME is not repeated here: it may be a value; give each \
@@ -92,19 +94,8 @@ fn values_secret(name: &str, a: &CreateArgs) -> Result<Secret> {
         )),
         e => e.into(),
     })?;
-    let mut r = Resolved::new();
-    let mut add = |k: String, v: SecretValue, origin: Origin, file: bool| -> Result<()> {
-        let mount = if !file && kt_secrets::is_env_var_name(&k) {
-            Mount::env(&k, &k)
-        } else {
-            Mount::file(&k, format!("{GENERIC_MOUNT_ROOT}/{norm}/{k}"), 0o644)
-        };
-        r.add(k, v, origin)?;
-        r.mounts.push(mount);
-        Ok(())
-    };
     for (k, v) in pairs("--from-literal", "KEY=VALUE", &a.from_literal, Echo::Never)? {
-        add(k, SecretValue::from(v), Origin::Literal, false)?;
+        secret.add(k, v, Origin::Literal, KeyMount::ByName)?;
     }
     if let Some(file) = &a.from_env_file {
         let entries = crate::envfile::read(file, a.allow_unset)?;
@@ -112,37 +103,32 @@ fn values_secret(name: &str, a: &CreateArgs) -> Result<Secret> {
             return Err(anyhow::anyhow!("env file {} has no entries", file.display()).into());
         }
         for (k, v) in entries {
-            add(k, SecretValue::from(v), Origin::File(file.clone()), false).map_err(|f| match f
-                .error
-                .downcast_ref()
-            {
-                Some(kt_secrets::SecretError::DuplicateKey { key }) => Failure::usage(format!(
-                    "key {key} is given by --from-literal and by {}",
-                    file.display()
-                )),
-                _ => f,
-            })?;
+            secret
+                .add(k, v, Origin::File(file.clone()), KeyMount::ByName)
+                .map_err(|e| match e {
+                    kt_secrets::SecretError::DuplicateKey { key } => Failure::usage(format!(
+                        "key {key} is given by --from-literal and by {}",
+                        file.display()
+                    )),
+                    e => e.into(),
+                })?;
         }
     }
     for arg in &a.from_file {
         for (k, path) in from_file_keys(arg)? {
             let bytes = kt_secrets::read_file(&path)?;
             // A file stays a file in the pod, whatever its key.
-            add(
-                k.clone(),
-                SecretValue::from(bytes),
-                Origin::File(path.clone()),
-                true,
-            )
-            .map_err(|f| match f.error.downcast_ref() {
-                Some(kt_secrets::SecretError::DuplicateKey { .. }) => Failure::usage(format!(
-                    "--from-file {arg}: key {k} is already given by another source"
-                )),
-                _ => f,
-            })?;
+            secret
+                .add(&k, bytes, Origin::File(path.clone()), KeyMount::File)
+                .map_err(|e| match e {
+                    kt_secrets::SecretError::DuplicateKey { .. } => Failure::usage(format!(
+                        "--from-file {arg}: key {k} is already given by another source"
+                    )),
+                    e => e.into(),
+                })?;
         }
     }
-    Ok(Secret::from_parts(&norm, None, r)?)
+    Ok(secret.build()?)
 }
 
 /// The keys and files of one `--from-file [KEY=]PATH`, as kubectl reads them
