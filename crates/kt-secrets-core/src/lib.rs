@@ -29,7 +29,7 @@ pub use mount::{
     validate_container_path, validate_env_var,
 };
 pub use provider::{Looked, Provider, ProviderInfo, Resolved};
-pub use registry::{ProviderOrigin, Registration, Registry, RegistryEntry};
+pub use registry::{Found, FoundError, ProviderOrigin, Registration, Registry, RegistryEntry};
 pub use secret::{
     GENERIC_FILE_MODE, GENERIC_MOUNT_ROOT, Secret, SecretBuilder, check_mount_clashes,
 };

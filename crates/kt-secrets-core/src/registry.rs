@@ -9,6 +9,7 @@ use std::sync::{Arc, OnceLock};
 use crate::context::ResolveContext;
 use crate::error::{Error, Result};
 use crate::provider::{Provider, ProviderInfo, Resolved};
+use crate::secret::Secret;
 use crate::validate::validate_provider_name;
 
 /// A provider compiled into the program, collected with `inventory`.
@@ -91,6 +92,26 @@ impl fmt::Debug for RegistryEntry {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{} ({})", self.provider.name(), self.origin)
     }
+}
+
+/// What the providers of a registry find on one machine: see [`Registry::found`].
+#[derive(Debug, Default)]
+pub struct Found {
+    /// A secret for each provider that found credentials, named after it, in name order.
+    pub secrets: Vec<Secret>,
+    /// The providers that found nothing, in name order.
+    pub missing: Vec<String>,
+}
+
+/// The provider that ended [`Registry::found`]: it found credentials but could not use them.
+#[derive(Debug, thiserror::Error)]
+#[error("provider {provider}")]
+pub struct FoundError {
+    /// The provider.
+    pub provider: String,
+    /// Its error.
+    #[source]
+    pub error: Error,
 }
 
 /// Providers by name: the compiled-in ones and any loaded at run time.
@@ -208,6 +229,36 @@ impl Registry {
         let mut r = Registry::builtin()?;
         let errors = crate::plugin::load_plugins(ctx, &mut r);
         Ok((r, errors))
+    }
+
+    /// The credentials that each provider but those named in `skip` finds through `ctx`. A
+    /// provider that finds nothing is left out; one that finds something broken ends the
+    /// search with its error, since leaving it out would hide the broken credentials.
+    pub async fn found(
+        &self,
+        ctx: &ResolveContext,
+        skip: &[impl AsRef<str> + Sync],
+    ) -> std::result::Result<Found, FoundError> {
+        let mut found = Found::default();
+        for name in self
+            .names()
+            .filter(|n| !skip.iter().any(|s| s.as_ref() == *n))
+        {
+            match Secret::from_provider_in(self, ctx, name, None).await {
+                Ok(secret) => found.secrets.push(secret),
+                Err(e) if e.is_nothing_found() => {
+                    tracing::debug!("{e}");
+                    found.missing.push(name.to_owned());
+                }
+                Err(error) => {
+                    return Err(FoundError {
+                        provider: name.to_owned(),
+                        error,
+                    });
+                }
+            }
+        }
+        Ok(found)
     }
 
     /// The provider whose default directory (`~/.aws`, `~/.ssh`) is `dir`, if any.

@@ -424,3 +424,29 @@ fn two_mounts_claiming_one_path_are_refused() {
     let e = Secret::from_parts("s", None, r).unwrap_err();
     assert!(e.to_string().contains("/x/f"), "{e}");
 }
+
+#[tokio::test]
+async fn found_leaves_out_providers_that_find_nothing_and_stops_at_broken_ones() {
+    let home = tempfile::tempdir().unwrap();
+    let r = demo_registry();
+    let c = ctx(home.path());
+    let found = r.found(&c, &[] as &[&str]).await.unwrap();
+    assert!(found.secrets.is_empty());
+    assert_eq!(found.missing, ["demo"]);
+
+    std::fs::create_dir_all(home.path().join(".demo/token")).unwrap();
+    let e = r.found(&c, &[] as &[&str]).await.unwrap_err();
+    assert_eq!(e.provider, "demo");
+    assert!(!e.error.is_nothing_found(), "{}", e.error);
+    std::fs::remove_dir(home.path().join(".demo/token")).unwrap();
+
+    std::fs::write(home.path().join(".demo/token"), CANARY).unwrap();
+    let found = r.found(&c, &[] as &[&str]).await.unwrap();
+    assert_eq!(found.secrets.len(), 1);
+    assert_eq!(found.secrets[0].name(), "demo");
+    assert!(found.missing.is_empty());
+    assert_no_canary(&format!("{found:?}"));
+
+    let skipped = r.found(&c, &["demo".to_owned()]).await.unwrap();
+    assert!(skipped.secrets.is_empty() && skipped.missing.is_empty());
+}

@@ -154,30 +154,18 @@ fn pairs(flag: &str, form: &str, args: &[String], echo: Echo) -> Result<Vec<(Str
         .collect()
 }
 
-/// The providers, other than those named in `skip`, that find credentials through `ctx`.
-/// "Nothing found" leaves a provider out; any other failure is the command's error.
+/// `--all-found`: the providers, other than those named in `skip`, that find credentials
+/// through `ctx`, and on stderr which did and which did not. A provider whose credentials are
+/// broken is the command's error, as with `--secret`.
 async fn found_providers(
     registry: &Registry,
     ctx: &ResolveContext,
     skip: &[String],
 ) -> Result<Vec<Secret>> {
-    let mut found = Vec::new();
-    let mut missing = Vec::new();
-    for name in registry.names().filter(|n| !skip.iter().any(|s| s == n)) {
-        match Secret::from_provider_in(registry, ctx, name, None).await {
-            Ok(secret) => found.push(secret),
-            Err(e) if e.is_nothing_found() => {
-                tracing::debug!("{e}");
-                missing.push(name);
-            }
-            Err(e) => {
-                return Err(anyhow::Error::new(e)
-                    .context(format!("--all-found: provider {name}"))
-                    .into());
-            }
-        }
-    }
-    let names: Vec<&str> = found.iter().map(Secret::name).collect();
+    let found = registry.found(ctx, skip).await.map_err(|f| {
+        anyhow::Error::new(f.error).context(format!("--all-found: provider {}", f.provider))
+    })?;
+    let names: Vec<&str> = found.secrets.iter().map(Secret::name).collect();
     eprintln!(
         "found credentials for: {}; nothing found for: {}",
         if names.is_empty() {
@@ -185,13 +173,13 @@ async fn found_providers(
         } else {
             names.join(", ")
         },
-        if missing.is_empty() {
+        if found.missing.is_empty() {
             "none".to_owned()
         } else {
-            missing.join(", ")
+            found.missing.join(", ")
         },
     );
-    Ok(found)
+    Ok(found.secrets)
 }
 
 #[cfg(test)]
