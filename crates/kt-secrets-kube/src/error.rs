@@ -14,6 +14,7 @@ pub struct Target {
 }
 
 impl Target {
+    /// The object called `object` in `namespace`.
     pub fn object(object: impl Into<String>, namespace: impl Into<String>) -> Target {
         Target {
             object: Some(object.into()),
@@ -21,6 +22,7 @@ impl Target {
         }
     }
 
+    /// The secrets of `namespace`, no one object (a listing).
     pub fn namespace(namespace: impl Into<String>) -> Target {
         Target {
             object: None,
@@ -28,6 +30,7 @@ impl Target {
         }
     }
 
+    /// The secrets of every namespace (a listing with `--all-namespaces`).
     pub fn all_namespaces() -> Target {
         Target {
             object: None,
@@ -56,12 +59,22 @@ impl fmt::Display for Target {
 pub enum Error {
     /// Client-side validation failed; nothing was sent.
     #[error("{subject}: {reason} (nothing was sent to the API server)")]
-    Invalid { subject: String, reason: String },
+    Invalid {
+        /// What was checked, naming it: `namespace "Bad_NS"`, `secret db`.
+        subject: String,
+        /// The rule it breaks.
+        reason: String,
+    },
 
     /// The data or annotations are over the API server's size limit; nothing was sent. Apart
     /// from [`Error::Invalid`] because the cause is what was read, not what was typed.
     #[error("{subject}: {reason} (nothing was sent to the API server)")]
-    TooLarge { subject: String, reason: String },
+    TooLarge {
+        /// The secret that is too large.
+        subject: String,
+        /// How large it is, and the limit.
+        reason: String,
+    },
 
     /// A secret could not be built or resolved (the core's error, unchanged).
     #[error(transparent)]
@@ -74,14 +87,22 @@ pub enum Error {
         .context.as_deref().map(|c| format!(", context {c}")).unwrap_or_default()
     )]
     Kubeconfig {
+        /// The kubeconfig file, when one was named or found.
         path: Option<PathBuf>,
+        /// The context asked for, when one was.
         context: Option<String>,
+        /// What went wrong, without the credentials the file holds.
         detail: String,
     },
 
     /// No such Secret object: kt-secrets' object name and the other names tried.
     #[error("{target} not found (looked for {})", .tried.join(", "))]
-    NotFound { target: Target, tried: Vec<String> },
+    NotFound {
+        /// The secret looked for, in its namespace.
+        target: Target,
+        /// Every object name looked for, in the order tried.
+        tried: Vec<String>,
+    },
 
     /// The object exists with other data and the secret does not allow override.
     #[error(
@@ -90,8 +111,11 @@ pub enum Error {
         .keys.join(", ")
     )]
     DataDiffers {
+        /// The object that exists.
         target: Target,
+        /// The secret being applied.
         name: String,
+        /// The data keys whose values differ, or that one side lacks (names only).
         keys: Box<[String]>,
         /// Who wrote the object.
         writer: crate::manifest::Writer,
@@ -102,18 +126,31 @@ pub enum Error {
     /// The API server refused the credentials or the permission (401, 403).
     #[error("{target}: access denied by the API server ({code}): {message}")]
     Forbidden {
+        /// What the request was for.
         target: Target,
+        /// 401 (not authenticated) or 403 (not allowed).
         code: u16,
+        /// The API server's message.
         message: String,
     },
 
     /// Concurrent writers kept changing the object through every retry.
     #[error("{target}: still conflicting with concurrent writers after {attempts} attempts")]
-    Conflict { target: Target, attempts: u32 },
+    Conflict {
+        /// The object that kept changing.
+        target: Target,
+        /// Read-compare-write rounds made ([`crate::RetryPolicy::conflict_attempts`]).
+        attempts: u32,
+    },
 
     /// The API server refused the object as invalid (422).
     #[error("{target}: rejected by the API server as invalid: {message}")]
-    Rejected { target: Target, message: String },
+    Rejected {
+        /// The object or listing refused.
+        target: Target,
+        /// The API server's message, which names the field at fault.
+        message: String,
+    },
 
     /// The API server could not be reached through every retry.
     #[error(
@@ -121,26 +158,37 @@ pub enum Error {
         .server.as_deref().map(|s| format!(" at {s}")).unwrap_or_default()
     )]
     Unreachable {
+        /// What the request was for.
         target: Target,
+        /// The API server's URL, when the store knows it.
         server: Option<String>,
+        /// Attempts made ([`crate::RetryPolicy::attempts`]).
         attempts: u32,
+        /// The last connection error or timeout.
         detail: String,
     },
 
     /// The API server kept failing (5xx, 429) through every retry.
     #[error("{target}: API server error {code} after {attempts} attempt(s): {message}")]
     Server {
+        /// What the request was for.
         target: Target,
+        /// The last status (429 or 5xx).
         code: u16,
+        /// The API server's last message.
         message: String,
+        /// Attempts made ([`crate::RetryPolicy::attempts`]).
         attempts: u32,
     },
 
     /// An answer of the API server that none of the other variants describes.
     #[error("{target}: unexpected API answer{}: {message}", .code.map(|c| format!(" ({c})")).unwrap_or_default())]
     Api {
+        /// What the request was for.
         target: Target,
+        /// The HTTP status, when there was an answer.
         code: Option<u16>,
+        /// The API server's message, or kube's.
         message: String,
     },
 
@@ -149,18 +197,31 @@ pub enum Error {
     /// no outcome is claimed.
     #[error("{target}: {operation} not confirmed by the API server: {detail}")]
     Unconfirmed {
+        /// The object written or deleted.
         target: Target,
+        /// What was not confirmed: `creation`, `replacement` or `deletion`.
         operation: &'static str,
+        /// What happened, and what is known of the object now.
         detail: &'static str,
     },
 
     /// An object exists but our annotations on it cannot be read back.
     #[error("{target}: {detail}")]
-    Corrupt { target: Target, detail: String },
+    Corrupt {
+        /// The object read.
+        target: Target,
+        /// What of it does not parse: the annotation or data key, never a value.
+        detail: String,
+    },
 
     /// An object could not be written as JSON or YAML ([`crate::render`]).
     #[error("cannot write {what}: {detail}")]
-    Render { what: &'static str, detail: String },
+    Render {
+        /// What was being written: `JSON`, `YAML`, `a Kubernetes object`.
+        what: &'static str,
+        /// The serialiser's message.
+        detail: String,
+    },
 }
 
 impl Error {
@@ -185,6 +246,7 @@ impl Error {
         }
     }
 
+    /// Whether no object of the name exists ([`Error::NotFound`]).
     pub fn is_not_found(&self) -> bool {
         matches!(self, Error::NotFound { .. })
     }
@@ -200,6 +262,7 @@ impl Error {
     }
 }
 
+/// The result of the Kubernetes side's operations.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl From<kt_secrets_core::validate::Invalid> for Error {

@@ -9,6 +9,8 @@
 //! `KT_USERNAME`, else [`manifest::GLOBAL_OWNER`]) is given with [`SecretStore::with_owner`].
 //! It enables no `k8s-openapi` version feature; the final binary picks one.
 
+#![deny(missing_docs)]
+
 pub mod compute;
 pub mod error;
 pub mod inject;

@@ -50,8 +50,11 @@ impl fmt::Display for Local {
 /// A workload that reads a Secret, as `status` reports it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct WorkloadUse {
+    /// Its kind (Deployment, Job, ...).
     pub kind: WorkloadKind,
+    /// Its namespace.
     pub namespace: String,
+    /// Its name.
     pub name: String,
     /// Its pod template records another content hash for the Secret, or none.
     pub stale: bool,
@@ -69,7 +72,9 @@ pub struct StatusEntry {
     /// The secret as stored, data included, for [`local_state`]; callers print only its name,
     /// provider and origins.
     pub secret: Secret,
+    /// The object's name.
     pub object_name: String,
+    /// The object's namespace.
     pub namespace: String,
     /// Seconds since the object was created, when the server says.
     pub age_s: Option<i64>,
@@ -77,14 +82,17 @@ pub struct StatusEntry {
     pub created: Option<String>,
     /// Content hash of the stored data.
     pub content_hash: String,
+    /// The workloads whose pods read this Secret (filled in by [`SecretStore::status`]).
     pub workloads: Vec<WorkloadUse>,
 }
 
 impl StatusEntry {
+    /// The secret's name.
     pub fn name(&self) -> &str {
         self.secret.name()
     }
 
+    /// The provider the secret was made from, when one was.
     pub fn provider(&self) -> Option<&str> {
         self.secret.provider()
     }
@@ -93,6 +101,7 @@ impl StatusEntry {
 /// Filters for [`SecretStore::status`].
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct StatusOptions {
+    /// Every namespace's secrets, not only the store's namespace's.
     pub all_namespaces: bool,
     /// Only secrets of these providers (all when empty).
     pub providers: Vec<String>,

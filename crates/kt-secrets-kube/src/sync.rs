@@ -47,16 +47,19 @@ impl Default for SyncOptions {
 /// What happened to one secret.
 #[derive(Debug)]
 pub enum SecretSync {
+    /// The stored data already was the local data; nothing was written.
     Unchanged,
     /// The stored data differed in these keys (names only) and was replaced (or, in a dry
     /// run, would be).
     Updated {
+        /// The keys that differed.
         keys: Vec<String>,
     },
     /// The stored data now is the new data, but the server never confirmed that this sync
     /// wrote it (a write whose answer was lost, then a conflict): the goal is reached, and
     /// workloads are rolled as for [`SecretSync::Updated`].
     Unconfirmed {
+        /// The keys that differed.
         keys: Vec<String>,
     },
     /// The provider found no credentials here; the stored secret was left alone.
@@ -69,10 +72,15 @@ pub enum SecretSync {
 /// One secret of a sync.
 #[derive(Debug)]
 pub struct SecretResult {
+    /// The secret's name.
     pub name: String,
+    /// The provider it was resolved with.
     pub provider: String,
+    /// The object it is stored in.
     pub object_name: String,
+    /// The object's namespace.
     pub namespace: String,
+    /// What happened to it.
     pub outcome: SecretSync,
     /// Content hash of the data now stored (or that would be, in a dry run); `None` when the
     /// sync of this secret failed.
@@ -89,28 +97,36 @@ pub enum WorkloadSync {
     Stale,
     /// A bare Pod or a Job: it must be recreated to see the new data.
     NeedsRestart,
+    /// Patching its pod template failed; it runs as before.
     Failed(Error),
 }
 
+/// One workload a sync found stale, and what was done about it.
 #[derive(Debug)]
 pub struct WorkloadResult {
+    /// The workload.
     pub workload: Workload,
     /// Object names of the synced secrets it is stale for.
     pub secrets: Vec<String>,
+    /// What happened to it.
     pub outcome: WorkloadSync,
 }
 
 /// Everything one sync did.
 #[derive(Debug, Default)]
 pub struct SyncReport {
+    /// Each secret synced, in the order given.
     pub secrets: Vec<SecretResult>,
+    /// Each workload found stale for a synced secret.
     pub workloads: Vec<WorkloadResult>,
     /// The workloads could not be listed (the secrets were synced nonetheless).
     pub workloads_error: Option<Error>,
+    /// Nothing was written: the report says what a sync would do.
     pub dry_run: bool,
 }
 
 impl SyncReport {
+    /// How many secrets and workloads failed (a failed workload listing counts as one).
     pub fn failed(&self) -> usize {
         self.secrets
             .iter()

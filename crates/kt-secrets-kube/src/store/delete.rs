@@ -15,11 +15,14 @@ use crate::manifest;
 /// What [`SecretStore::delete`] did.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum DeleteOutcome {
+    /// The API server deleted the object.
     Deleted {
+        /// The object deleted.
         object_name: String,
     },
     /// Nothing by these names existed: success, since the goal is that it is gone.
     AlreadyGone {
+        /// Every object name looked for.
         tried: Vec<String>,
     },
 }
@@ -38,8 +41,11 @@ impl fmt::Display for DeleteOutcome {
 /// One object of a bulk delete and how its deletion went.
 #[derive(Debug)]
 pub struct Deletion {
+    /// The object.
     pub object_name: String,
+    /// Its namespace.
     pub namespace: String,
+    /// How its deletion went.
     pub result: Result<DeleteOutcome>,
 }
 

@@ -12,6 +12,7 @@ use crate::manifest::{self, LABEL_MOUNT_TYPE, LABEL_PROVIDER, LABEL_USERNAME, Ob
 /// Filters for [`SecretStore::list`]; the default lists every secret of the store's namespace.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ListOptions {
+    /// Every namespace's secrets, not only the store's namespace's.
     pub all_namespaces: bool,
     /// Only secrets whose name (kubetorch's secret name, else the object name) starts with this.
     pub prefix: Option<String>,
@@ -25,15 +26,19 @@ pub struct ListOptions {
 /// A listed secret: names and metadata, no values.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SecretInfo {
+    /// The object's name.
     pub object_name: String,
+    /// The object's namespace.
     pub namespace: String,
     /// Kubetorch's secret name, else the object name.
     pub name: String,
     /// The owner, for objects named `kt.secret.<owner>.<name>` or labelled with one.
     pub owner: Option<String>,
+    /// The provider it was made from, when its labels say.
     pub provider: Option<String>,
     /// `env` or `volume`, when the object says.
     pub mount_type: Option<String>,
+    /// Its data keys, sorted (names only).
     pub keys: Vec<String>,
     /// The Secret's `type` (`Opaque`, `kubernetes.io/tls`, ...).
     pub secret_type: Option<String>,
@@ -44,6 +49,7 @@ pub struct SecretInfo {
     pub managed: bool,
     /// [`kt_secrets_core::SecretData::content_hash`] of its data.
     pub content_hash: String,
+    /// When the object was created (RFC 3339), when the server says.
     pub created: Option<String>,
 }
 

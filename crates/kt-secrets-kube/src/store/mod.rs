@@ -122,24 +122,30 @@ impl SecretStore {
         self
     }
 
+    /// The namespace secrets are read, listed and deleted in, and applied to when they name
+    /// none of their own.
     pub fn with_namespace(mut self, namespace: impl Into<String>) -> SecretStore {
         self.namespace = namespace.into();
         self
     }
 
+    /// How hard each request is tried ([`RetryPolicy`]).
     pub fn with_retry(mut self, retry: RetryPolicy) -> SecretStore {
         self.retry = retry;
         self
     }
 
+    /// The store's namespace ([`SecretStore::with_namespace`]).
     pub fn namespace(&self) -> &str {
         &self.namespace
     }
 
+    /// The owner ([`SecretStore::with_owner`]).
     pub fn owner(&self) -> &str {
         &self.owner
     }
 
+    /// The retry policy ([`SecretStore::with_retry`]).
     pub fn retry(&self) -> &RetryPolicy {
         &self.retry
     }
@@ -149,6 +155,7 @@ impl SecretStore {
         self.server.as_deref()
     }
 
+    /// The `kube` client every request goes through.
     pub fn client(&self) -> &kube::Client {
         &self.client
     }

@@ -19,6 +19,7 @@ pub struct RetryPolicy {
     pub conflict_attempts: u32,
     /// First backoff; it doubles per retry (with jitter) up to `max_delay`.
     pub base_delay: Duration,
+    /// Longest backoff between two attempts.
     pub max_delay: Duration,
     /// One request that takes longer than this is abandoned and counts as a transient failure.
     pub request_timeout: Duration,

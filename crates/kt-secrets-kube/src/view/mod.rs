@@ -2,7 +2,7 @@
 //! container path under a root directory and with its rendered mode, and the container's env
 //! with `secretKeyRef`s resolved and container paths pointing into that directory.
 //!
-//! The view is read from the rendered [`Pod`] itself
+//! The view is read from the rendered [`Pod`](k8s_openapi::api::core::v1::Pod) itself
 //! (volumes, items, `subPath`s, modes and env as the kubelet would see them), so a command run
 //! in it meets what the container meets, rendering mistakes included: `plan` reads the pod,
 //! `env` gives the env values as the kubelet does, `materialize` writes the view.
