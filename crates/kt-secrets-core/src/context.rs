@@ -49,11 +49,13 @@ impl ResolveContext {
         }
     }
 
+    /// Sets the env var `var` to `value`, as the provider will see it.
     pub fn with_env(mut self, var: impl Into<String>, value: impl Into<String>) -> Self {
         self.env.insert(var.into(), value.into());
         self
     }
 
+    /// Sets each `(var, value)` of `vars`.
     pub fn with_envs<K: Into<String>, V: Into<String>>(
         mut self,
         vars: impl IntoIterator<Item = (K, V)>,
@@ -63,6 +65,7 @@ impl ResolveContext {
         self
     }
 
+    /// Unsets the env var `var`.
     pub fn without_env(mut self, var: &str) -> Self {
         self.env.remove(var);
         self
@@ -75,10 +78,12 @@ impl ResolveContext {
         self
     }
 
+    /// The local home directory: where `~` points and default directories live.
     pub fn home(&self) -> &Path {
         &self.home
     }
 
+    /// The path a user named (see [`ResolveContext::with_path`]), if any.
     pub fn path(&self) -> Option<&Path> {
         self.path.as_deref()
     }
@@ -106,6 +111,7 @@ impl ResolveContext {
         }
     }
 
+    /// The names of every env var set, in sorted order.
     pub fn env_names(&self) -> impl Iterator<Item = &str> {
         self.env.keys().map(String::as_str)
     }

@@ -14,6 +14,7 @@ use crate::validate::validate_data_key;
 pub struct SecretValue(SecretSlice<u8>);
 
 impl SecretValue {
+    /// A value holding `bytes`, which it takes over (no copy is left behind).
     pub fn new(bytes: impl Into<Vec<u8>>) -> Self {
         SecretValue(SecretSlice::from(bytes.into()))
     }
@@ -28,10 +29,12 @@ impl SecretValue {
         std::str::from_utf8(self.expose()).ok()
     }
 
+    /// The size in bytes, which is all that `Debug` and `Display` show.
     pub fn len(&self) -> usize {
         self.expose().len()
     }
 
+    /// Whether the value has no bytes (SDKs treat an empty value as unset).
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
@@ -86,6 +89,7 @@ pub struct SecretData {
 }
 
 impl SecretData {
+    /// No keys.
     pub fn new() -> Self {
         Self::default()
     }
@@ -111,30 +115,37 @@ impl SecretData {
         self.insert(key, value)
     }
 
+    /// The value of `key`, if present.
     pub fn get(&self, key: &str) -> Option<&SecretValue> {
         self.entries.get(key)
     }
 
+    /// Whether `key` is present.
     pub fn contains_key(&self, key: &str) -> bool {
         self.entries.contains_key(key)
     }
 
+    /// Removes `key`, returning its value if it was present.
     pub fn remove(&mut self, key: &str) -> Option<SecretValue> {
         self.entries.remove(key)
     }
 
+    /// The keys, in order.
     pub fn keys(&self) -> impl Iterator<Item = &str> {
         self.entries.keys().map(String::as_str)
     }
 
+    /// Each key with its value, in key order.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &SecretValue)> {
         self.entries.iter().map(|(k, v)| (k.as_str(), v))
     }
 
+    /// How many keys there are.
     pub fn len(&self) -> usize {
         self.entries.len()
     }
 
+    /// Whether there are no keys.
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
     }

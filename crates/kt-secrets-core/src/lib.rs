@@ -4,18 +4,32 @@
 //! Secret values are [`SecretValue`]s: wiped on drop, and never shown by `Debug`, `Display`
 //! or any error of this crate.
 
+#![deny(missing_docs)]
+
+// `unsafe_code` cannot be forbidden for the whole crate, as `plugin` allows it; each other
+// module forbids it.
+#[forbid(unsafe_code)]
 mod context;
+#[forbid(unsafe_code)]
 mod data;
+#[forbid(unsafe_code)]
 mod error;
+#[forbid(unsafe_code)]
 mod mount;
+#[forbid(unsafe_code)]
 pub mod parse_errors;
 // The C boundary of dynamic providers: the only module of the workspace with unsafe code.
 #[allow(unsafe_code)]
 pub mod plugin;
+#[forbid(unsafe_code)]
 mod provider;
+#[forbid(unsafe_code)]
 mod registry;
+#[forbid(unsafe_code)]
 mod secret;
+#[forbid(unsafe_code)]
 pub mod shapes;
+#[forbid(unsafe_code)]
 pub mod validate;
 mod values;
 

@@ -16,20 +16,34 @@ pub const DEFAULT_CONTAINER_HOME: &str = "/root";
 #[serde(tag = "type", rename_all = "camelCase")]
 pub enum Mount {
     /// Env var `var` takes its value from data key `key`.
-    Env { var: String, key: String },
+    Env {
+        /// The container env var.
+        var: String,
+        /// The data key it reads.
+        key: String,
+    },
     /// Data key `key` appears as the file at `path` (absolute, `~` = container home) with `mode`.
     File {
+        /// The data key the file holds.
         key: String,
+        /// The container path (`~/.aws/credentials`, `/secrets/app/key`).
         path: String,
+        /// The file's permission bits (`0o600`).
         mode: u32,
     },
     /// Env var `var` holds the container path of a mounted file, such as
     /// `GOOGLE_APPLICATION_CREDENTIALS`. It is not secret, and its value depends on the
     /// container home, so it is resolved when the pod is rendered rather than stored as data.
-    PathEnv { var: String, path: String },
+    PathEnv {
+        /// The container env var.
+        var: String,
+        /// The container path it is set to (`~` = container home).
+        path: String,
+    },
 }
 
 impl Mount {
+    /// Env var `var` from data key `key`.
     pub fn env(var: impl Into<String>, key: impl Into<String>) -> Self {
         Mount::Env {
             var: var.into(),
@@ -37,6 +51,7 @@ impl Mount {
         }
     }
 
+    /// Data key `key` as the file at container path `path`, with `mode`.
     pub fn file(key: impl Into<String>, path: impl Into<String>, mode: u32) -> Self {
         Mount::File {
             key: key.into(),
@@ -45,6 +60,7 @@ impl Mount {
         }
     }
 
+    /// Env var `var` set to the container path `path` of a mounted file.
     pub fn path_env(var: impl Into<String>, path: impl Into<String>) -> Self {
         Mount::PathEnv {
             var: var.into(),
@@ -111,6 +127,7 @@ pub fn is_env_var_name(s: &str) -> bool {
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
+/// Refuses `var` unless it is an env var name (see [`is_env_var_name`]).
 pub fn validate_env_var(var: &str) -> Result<()> {
     if is_env_var_name(var) {
         Ok(())
@@ -167,10 +184,15 @@ pub fn expand_container_path(path: &str, home: &str) -> String {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", content = "from", rename_all = "camelCase")]
 pub enum Origin {
+    /// Read from this local file.
     File(PathBuf),
+    /// Read from this local env var.
     Env(String),
+    /// Given as a value (`from_values`, `--from-literal`).
     Literal,
+    /// The output of this command line (`gh auth token`).
     Command(String),
+    /// Copied from this Kubernetes secret.
     Kubernetes(String),
 }
 

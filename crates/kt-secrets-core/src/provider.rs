@@ -14,6 +14,7 @@ use crate::mount::{Mount, Origin};
 /// What `kt-secrets providers` shows about a provider: where it looks and what the pod gets.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProviderInfo {
+    /// One line on what the provider ships (`AWS access keys, or a profile of the shared files`).
     pub description: String,
     /// Local sources in precedence order, as a user would write them (`AWS_PROFILE`, `~/.aws/credentials`).
     pub sources: Vec<String>,
@@ -27,12 +28,16 @@ pub struct ProviderInfo {
 /// The result of resolving a provider: data, how it is mounted, and where each key came from.
 #[derive(Clone, Default, PartialEq, Eq)]
 pub struct Resolved {
+    /// The values found, by data key.
     pub data: SecretData,
+    /// How the pod receives each key: env vars and files.
     pub mounts: Vec<Mount>,
+    /// Where each key's value came from on this machine.
     pub origins: BTreeMap<String, Origin>,
 }
 
 impl Resolved {
+    /// Nothing found yet: no data, no mounts.
     pub fn new() -> Self {
         Self::default()
     }
@@ -86,6 +91,7 @@ impl Resolved {
         Ok(())
     }
 
+    /// Whether no data was found.
     pub fn is_empty(&self) -> bool {
         self.data.is_empty()
     }
@@ -121,6 +127,7 @@ pub trait Provider: Send + Sync {
     /// The registry name (`aws`, `openai`); lowercase letters, digits and `-`.
     fn name(&self) -> &str;
 
+    /// Where the provider looks and what the pod gets, for `kt-secrets providers`.
     fn info(&self) -> ProviderInfo;
 
     /// Finds the credentials. "Found nothing" is [`Error::NothingFound`] listing every place
@@ -139,26 +146,32 @@ impl fmt::Debug for dyn Provider {
 pub struct Looked(Vec<String>);
 
 impl Looked {
+    /// No place looked yet.
     pub fn new() -> Self {
         Self::default()
     }
 
+    /// Notes the env var `var` (shown as `env VAR`).
     pub fn env(&mut self, var: &str) {
         self.0.push(format!("env {var}"));
     }
 
+    /// Notes the file `path`.
     pub fn file(&mut self, path: &std::path::Path) {
         self.0.push(path.display().to_string());
     }
 
+    /// Notes a place of another kind, as a user would name it (`` `gh auth token` ``).
     pub fn other(&mut self, what: impl Into<String>) {
         self.0.push(what.into());
     }
 
+    /// Notes every place `other` looked, after these.
     pub fn extend(&mut self, other: Looked) {
         self.0.extend(other.0);
     }
 
+    /// The [`Error::NothingFound`] of `provider`, listing every place noted.
     pub fn into_error(self, provider: &str) -> Error {
         Error::NothingFound {
             provider: provider.to_owned(),
@@ -166,6 +179,7 @@ impl Looked {
         }
     }
 
+    /// The places noted so far, in order.
     pub fn places(&self) -> &[String] {
         &self.0
     }

@@ -16,6 +16,7 @@ use crate::validate::validate_provider_name;
 ///
 /// Use [`register_provider!`](crate::register_provider) rather than building one by hand.
 pub struct Registration {
+    /// The provider, a `static` or promoted constant of its crate.
     pub provider: &'static dyn Provider,
     /// The crate that registered it, for duplicate-name errors.
     pub crate_name: &'static str,
@@ -52,9 +53,15 @@ macro_rules! register_provider {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ProviderOrigin {
     /// Compiled in; the crate that registered it.
-    Static { crate_name: String },
+    Static {
+        /// The registering crate's package name (`kt-provider-aws`).
+        crate_name: String,
+    },
     /// Loaded at run time from this library file.
-    Dynamic { path: PathBuf },
+    Dynamic {
+        /// The plugin library.
+        path: PathBuf,
+    },
 }
 
 impl fmt::Display for ProviderOrigin {
@@ -84,7 +91,9 @@ impl Provider for StaticProvider {
 /// One provider of a [`Registry`].
 #[derive(Clone)]
 pub struct RegistryEntry {
+    /// The provider.
     pub provider: Arc<dyn Provider>,
+    /// Where it came from, for listings and duplicate-name errors.
     pub origin: ProviderOrigin,
 }
 
@@ -121,6 +130,7 @@ pub struct Registry {
 }
 
 impl Registry {
+    /// No providers; add them with [`Registry::add`].
     pub fn empty() -> Self {
         Self::default()
     }
@@ -193,6 +203,7 @@ impl Registry {
         self.entry(name).map(|e| &e.provider)
     }
 
+    /// The provider called `name` with its origin; an unknown name is an error listing the known ones.
     pub fn entry(&self, name: &str) -> Result<&RegistryEntry> {
         self.entries
             .get(name)
@@ -202,22 +213,27 @@ impl Registry {
             })
     }
 
+    /// Whether a provider is called `name`.
     pub fn contains(&self, name: &str) -> bool {
         self.entries.contains_key(name)
     }
 
+    /// The providers' names, in order.
     pub fn names(&self) -> impl Iterator<Item = &str> {
         self.entries.keys().map(String::as_str)
     }
 
+    /// Every provider with its origin, in name order.
     pub fn entries(&self) -> impl Iterator<Item = &RegistryEntry> {
         self.entries.values()
     }
 
+    /// How many providers there are.
     pub fn len(&self) -> usize {
         self.entries.len()
     }
 
+    /// Whether there are none.
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
     }

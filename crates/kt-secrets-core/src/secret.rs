@@ -35,6 +35,7 @@ pub struct Secret {
 }
 
 impl Secret {
+    /// A builder taking kubetorch's constructor arguments: exactly one source, and the options.
     pub fn builder() -> SecretBuilder {
         SecretBuilder::default()
     }
@@ -216,14 +217,17 @@ impl Secret {
         )
     }
 
+    /// The secret's name (`aws`, `my-keys`); its Kubernetes object name derives from it.
     pub fn name(&self) -> &str {
         &self.name
     }
 
+    /// The namespace it is meant for, when one was set; otherwise the caller's (or the compute's).
     pub fn namespace(&self) -> Option<&str> {
         self.namespace.as_deref()
     }
 
+    /// The provider it came from, for provider secrets.
     pub fn provider(&self) -> Option<&str> {
         self.provider.as_deref()
     }
@@ -233,10 +237,12 @@ impl Secret {
         self.override_existing
     }
 
+    /// The keys and values.
     pub fn data(&self) -> &SecretData {
         &self.data
     }
 
+    /// How a pod receives each key.
     pub fn mounts(&self) -> &[Mount] {
         &self.mounts
     }
@@ -255,11 +261,13 @@ impl Secret {
         }
     }
 
+    /// The secret, meant for `namespace`.
     pub fn with_namespace(mut self, namespace: impl Into<String>) -> Self {
         self.namespace = Some(namespace.into());
         self
     }
 
+    /// The secret, allowed (or not) to replace an existing Kubernetes secret of its name that holds other data.
     pub fn with_override(mut self, override_existing: bool) -> Self {
         self.override_existing = override_existing;
         self
@@ -413,16 +421,19 @@ impl fmt::Debug for SecretBuilder {
 }
 
 impl SecretBuilder {
+    /// The secret's name; a provider secret defaults to the provider's.
     pub fn name(mut self, name: impl Into<String>) -> Self {
         self.name = Some(name.into());
         self
     }
 
+    /// Source: the registered provider of this name.
     pub fn provider(mut self, provider: impl Into<String>) -> Self {
         self.provider = Some(provider.into());
         self
     }
 
+    /// Source: these literal values (needs a name).
     pub fn values<K: Into<String>, V: Into<SecretValue>>(
         mut self,
         values: impl IntoIterator<Item = (K, V)>,
@@ -436,6 +447,7 @@ impl SecretBuilder {
         self
     }
 
+    /// Source: this file or directory; with `provider`, the directory that provider reads instead of its default.
     pub fn path(mut self, path: impl Into<PathBuf>) -> Self {
         self.path = Some(path.into());
         self
@@ -455,11 +467,13 @@ impl SecretBuilder {
         self
     }
 
+    /// Whether applying may replace an existing Kubernetes secret of this name that holds other data (kubetorch's `override`). Off by default.
     pub fn override_existing(mut self, yes: bool) -> Self {
         self.override_existing = yes;
         self
     }
 
+    /// The namespace the secret is meant for.
     pub fn namespace(mut self, namespace: impl Into<String>) -> Self {
         self.namespace = Some(namespace.into());
         self

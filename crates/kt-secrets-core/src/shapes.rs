@@ -47,6 +47,7 @@ impl EnvVar {
 /// Env vars on the laptop → env vars in the container.
 #[derive(Clone, Copy, Debug)]
 pub struct EnvShape {
+    /// The values, each from its env vars; every required one must be set.
     pub vars: &'static [EnvVar],
 }
 
@@ -97,6 +98,7 @@ pub struct FileSpec {
     pub env: Option<&'static str>,
     /// Container path (`~` = container home).
     pub target: &'static str,
+    /// The file's permission bits in the container (`0o600`).
     pub mode: u32,
     /// The shape finds something only if at least one primary file exists; the others come
     /// along when present (public keys next to private ones, say).
@@ -110,6 +112,7 @@ pub struct FileShape {
     pub dir: &'static str,
     /// Env vars that relocate the directory, first set one wins (`AZURE_CONFIG_DIR`).
     pub dir_env: &'static [&'static str],
+    /// The files looked for in the directory.
     pub files: &'static [FileSpec],
     /// Env vars set in the container to a container path, when something was found.
     pub path_envs: &'static [(&'static str, &'static str)],
@@ -312,8 +315,11 @@ fn push_unique(v: &mut Vec<String>, s: String) {
 /// One way a [`Declared`] provider can find its credentials.
 #[derive(Clone, Copy, Debug)]
 pub enum Shape {
+    /// Env vars, to env vars.
     Env(EnvShape),
+    /// Files of a directory, to files.
     Files(FileShape),
+    /// A token inside a file, to env vars.
     TokenFile(TokenFile),
 }
 
@@ -328,6 +334,7 @@ impl Shape {
         }
     }
 
+    /// Adds to `info` where this shape looks and what the pod gets.
     pub fn describe(&self, info: &mut ProviderInfo) {
         match self {
             Shape::Env(s) => s.describe(info),
@@ -341,8 +348,11 @@ impl Shape {
 /// something wins.
 #[derive(Clone, Copy, Debug)]
 pub struct Declared {
+    /// The registry name (`pinecone`).
     pub name: &'static str,
+    /// What it ships, in one line, for the listing.
     pub description: &'static str,
+    /// The ways it finds credentials, in precedence order.
     pub shapes: &'static [Shape],
 }
 

@@ -58,6 +58,7 @@ impl std::fmt::Debug for Conformance<'_> {
 }
 
 impl<'a> Conformance<'a> {
+    /// The suite for `provider`, with no fixtures yet.
     pub fn new(provider: &'a dyn Provider) -> Self {
         Conformance {
             provider,

@@ -55,6 +55,7 @@ fn planted(var: &str) -> String {
 }
 
 impl<'a> EnvProvider<'a> {
+    /// The checks for `provider`, which must be made of env vars only.
     pub fn new(provider: &'a dyn Provider) -> Self {
         EnvProvider {
             provider,

@@ -22,6 +22,7 @@ impl Default for FixtureHome {
 }
 
 impl FixtureHome {
+    /// An empty HOME in a fresh temporary directory, removed on drop, with no env vars.
     pub fn new() -> Self {
         FixtureHome {
             dir: tempfile::Builder::new()
@@ -33,6 +34,7 @@ impl FixtureHome {
         }
     }
 
+    /// The HOME directory itself.
     pub fn root(&self) -> &Path {
         self.dir.path()
     }
@@ -49,6 +51,7 @@ impl FixtureHome {
         self.file_mode(rel, contents, 0o600)
     }
 
+    /// As [`FixtureHome::file`], with file mode `mode`.
     pub fn file_mode(self, rel: impl AsRef<Path>, contents: impl AsRef<[u8]>, mode: u32) -> Self {
         let p = self.path(rel);
         if let Some(parent) = p.parent() {
@@ -59,6 +62,7 @@ impl FixtureHome {
         self
     }
 
+    /// Creates the directory `rel` (and its parents).
     pub fn dir(self, rel: impl AsRef<Path>) -> Self {
         std::fs::create_dir_all(self.path(rel)).expect("create fixture dir");
         self
@@ -82,10 +86,12 @@ impl FixtureHome {
         self
     }
 
+    /// The values recorded with [`FixtureHome::canary`].
     pub fn canaries(&self) -> &[String] {
         &self.canaries
     }
 
+    /// The fixture's env vars (without `HOME`, which [`FixtureHome::context`] adds).
     pub fn env_map(&self) -> &BTreeMap<String, String> {
         &self.env
     }

@@ -369,7 +369,9 @@ pub fn assert_same(laptop: &serde_json::Value, pod: &serde_json::Value) {
 pub struct Observed {
     /// Exit code (-1 when killed by a signal).
     pub status: i32,
+    /// What it wrote to stdout.
     pub stdout: String,
+    /// What it wrote to stderr.
     pub stderr: String,
     /// `on the laptop` or `in the pod`, for messages.
     pub side: String,
@@ -418,6 +420,7 @@ impl Observed {
 /// The oracle's run in the pod, and what the pod was given.
 #[derive(Debug)]
 pub struct PodRun {
+    /// What the oracle printed in the pod.
     pub observed: Observed,
     /// Container path → content of every mounted file.
     pub files: BTreeMap<String, Vec<u8>>,

@@ -6,6 +6,9 @@
 //! with both set the API key is used and the token ignored, so then the token stays on the
 //! laptop.
 
+#![deny(missing_docs)]
+#![forbid(unsafe_code)]
+
 use kt_secrets_core::shapes::{EnvShape, EnvVar, Shape, describe, first_found};
 use kt_secrets_core::{Provider, ProviderInfo, ResolveContext, Resolved, Result};
 
@@ -25,6 +28,8 @@ const SHAPES: &[Shape] = &[
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Anthropic;
 
+/// The Anthropic provider; the crate registers it, so a program that links the crate finds it
+/// in `Registry::builtin()`.
 pub const PROVIDER: Anthropic = Anthropic;
 
 #[async_trait::async_trait]

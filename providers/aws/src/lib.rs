@@ -12,6 +12,9 @@
 //! file botocore reads for it. A profile's static keys stay in the credentials file: env vars
 //! are only what was env on the laptop (keys, region, `AWS_PROFILE`).
 
+#![deny(missing_docs)]
+#![forbid(unsafe_code)]
+
 mod profiles;
 
 use kt_secrets_core::shapes::{
@@ -74,9 +77,12 @@ const REGION: EnvShape = EnvShape {
     ],
 };
 
+/// The AWS provider's type; use [`PROVIDER`].
 #[derive(Debug)]
 pub struct Aws;
 
+/// The AWS provider; the crate registers it, so a program that links the crate finds it
+/// in `Registry::builtin()`.
 pub const PROVIDER: Aws = Aws;
 
 pub use profiles::{SSO_TOKEN, sso_token_expiry};

@@ -14,6 +14,9 @@
 //! directory (logs, command index, telemetry). A login needs a token cache or service
 //! principal entries; the profile and settings come along when present.
 
+#![deny(missing_docs)]
+#![forbid(unsafe_code)]
+
 use kt_secrets_core::shapes::{
     EnvShape, EnvVar, FileShape, FileSpec, Shape, describe, first_found,
 };
@@ -102,9 +105,12 @@ const SETTINGS: EnvShape = EnvShape {
     ],
 };
 
+/// The Azure provider's type; use [`PROVIDER`].
 #[derive(Debug)]
 pub struct Azure;
 
+/// The Azure provider; the crate registers it, so a program that links the crate finds it
+/// in `Registry::builtin()`.
 pub const PROVIDER: Azure = Azure;
 
 #[async_trait::async_trait]

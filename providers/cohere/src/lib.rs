@@ -7,6 +7,9 @@
 //! `COHERE_API_KEY`, so the laptop's client has no key. Then nothing is found here either,
 //! rather than a pod that authenticates with a key the laptop does not use.
 
+#![deny(missing_docs)]
+#![forbid(unsafe_code)]
+
 use kt_secrets_core::shapes::{EnvShape, EnvVar, Shape, describe, first_found};
 use kt_secrets_core::{Looked, Provider, ProviderInfo, ResolveContext, Resolved, Result};
 
@@ -29,6 +32,8 @@ const SHAPES: &[Shape] = &[Shape::Env(EnvShape {
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Cohere;
 
+/// The Cohere provider; the crate registers it, so a program that links the crate finds it
+/// in `Registry::builtin()`.
 pub const PROVIDER: Cohere = Cohere;
 
 #[async_trait::async_trait]

@@ -15,6 +15,9 @@
 //! - linked in: a program that depends on this crate, and names it so that the linker keeps
 //!   it, finds the provider in `Registry::builtin()` (`register_provider!` below).
 
+#![deny(missing_docs)]
+#![forbid(unsafe_code)]
+
 use std::io::ErrorKind;
 use std::path::{Path, PathBuf};
 
@@ -23,15 +26,20 @@ use kt_secrets_core::{
     is_env_var_name, read_file,
 };
 
+/// The provider's name.
 pub const NAME: &str = "envdir";
 /// Env var naming the directory.
 pub const DIR_ENV: &str = "ENVDIR";
 /// The directory when nothing names one, relative to the home directory.
 pub const DEFAULT_DIR: &str = ".config/envdir";
 
+/// The envdir provider: each file of the directory is an env var of the file's name, its
+/// first line the value, as daemontools' `envdir` reads it.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Envdir;
 
+/// The provider, registered when the crate is linked in and exported when it is loaded as a
+/// plugin.
 pub const PROVIDER: Envdir = Envdir;
 
 kt_secrets_core::register_provider!(PROVIDER);

@@ -8,6 +8,9 @@
 //! `GCLOUD_PROJECT`, else, for credentials found at gcloud's path that name no project (user
 //! credentials), gcloud's own `core/project`.
 
+#![deny(missing_docs)]
+#![forbid(unsafe_code)]
+
 use kt_secrets_core::shapes::{Declared, EnvShape, EnvVar, FileShape, FileSpec, Hooked, Shape};
 use kt_secrets_core::{Error, Looked, Origin, ProviderInfo, ResolveContext, Resolved, Result};
 

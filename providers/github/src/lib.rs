@@ -23,6 +23,9 @@
 //! accounts, under `users:`, are never taken, so they never leave the laptop; to ship another
 //! account, switch to it with `gh auth switch` first.
 
+#![deny(missing_docs)]
+#![forbid(unsafe_code)]
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -92,9 +95,13 @@ const ENTERPRISE_SHAPES: &[Shape] = &[
 /// The GitHub provider. `gh_timeout` bounds the `gh auth token` run.
 #[derive(Clone, Copy, Debug)]
 pub struct GitHub {
+    /// How long `gh auth token` may run; a run that takes longer is killed, and is an error
+    /// naming the command.
     pub gh_timeout: Duration,
 }
 
+/// The GitHub provider; the crate registers it, so a program that links the crate finds it
+/// in `Registry::builtin()`.
 pub const PROVIDER: GitHub = GitHub {
     gh_timeout: Duration::from_secs(10),
 };

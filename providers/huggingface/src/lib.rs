@@ -5,6 +5,9 @@
 //! The container gets env `HF_TOKEN` only. `~/.cache/huggingface` is also the model cache:
 //! a secret volume mounted there would hide (or be hidden by) the image's models.
 
+#![deny(missing_docs)]
+#![forbid(unsafe_code)]
+
 use kt_secrets_core::shapes::{Declared, EnvShape, EnvVar, Shape, TokenFile, trimmed_token};
 use kt_secrets_core::{Provider, ProviderInfo, ResolveContext, Resolved, Result};
 
@@ -12,6 +15,8 @@ use kt_secrets_core::{Provider, ProviderInfo, ResolveContext, Resolved, Result};
 #[derive(Clone, Copy, Debug, Default)]
 pub struct HuggingFace;
 
+/// The Hugging Face provider; the crate registers it, so a program that links the crate finds it
+/// in `Registry::builtin()`.
 pub const PROVIDER: HuggingFace = HuggingFace;
 
 #[async_trait::async_trait]
@@ -44,6 +49,7 @@ impl Provider for HuggingFace {
     }
 }
 
+/// The env vars and the token file, in the order `huggingface_hub` tries them.
 pub const DECLARED: Declared = Declared {
     name: "huggingface",
     description: "Hugging Face Hub token",

@@ -8,6 +8,9 @@
 //! the one file the pod gets at `~/.kube/config` works without the laptop's paths. The YAML
 //! is handled as untyped values, so fields this crate does not know survive the merge.
 
+#![deny(missing_docs)]
+#![forbid(unsafe_code)]
+
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
@@ -42,9 +45,12 @@ const FILE_FIELDS: [(&str, &str, &str); 4] = [
     ("users", "tokenFile", "token"),
 ];
 
+/// The kubeconfig provider's type; use [`PROVIDER`].
 #[derive(Debug)]
 pub struct Kubeconfig;
 
+/// The kubeconfig provider; the crate registers it, so a program that links the crate finds it
+/// in `Registry::builtin()`.
 pub const PROVIDER: Kubeconfig = Kubeconfig;
 
 #[async_trait::async_trait]

@@ -4,6 +4,9 @@
 //! the same key there as here; when the laptop has only one, the pod gets that key both ways.
 //! The file is rewritten to hold only `api_key`.
 
+#![deny(missing_docs)]
+#![forbid(unsafe_code)]
+
 use kt_secrets_core::shapes::{Declared, EnvShape, EnvVar, FileShape, FileSpec, Hooked, Shape};
 use kt_secrets_core::{Error, Looked, Origin, ResolveContext, Resolved, Result, SecretValue};
 

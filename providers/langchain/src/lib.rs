@@ -6,6 +6,9 @@
 //! langsmith/utils.py, `get_env_var`: a variable that is unset, empty or only blanks counts as
 //! unset, so `LANGSMITH_API_KEY="  "` gives way to `LANGCHAIN_API_KEY` there, and here too.
 
+#![deny(missing_docs)]
+#![forbid(unsafe_code)]
+
 use kt_secrets_core::shapes::{EnvShape, EnvVar, Shape, describe, first_found};
 use kt_secrets_core::{Provider, ProviderInfo, ResolveContext, Resolved, Result};
 
@@ -32,6 +35,8 @@ const SHAPES: &[Shape] = &[Shape::Env(EnvShape { vars: VARS })];
 #[derive(Clone, Copy, Debug, Default)]
 pub struct LangChain;
 
+/// The LangChain provider; the crate registers it, so a program that links the crate finds it
+/// in `Registry::builtin()`.
 pub const PROVIDER: LangChain = LangChain;
 
 #[async_trait::async_trait]

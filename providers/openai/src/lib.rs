@@ -3,8 +3,13 @@
 //! look: openai/lib/_client_auth.py, `sync__init__`, reads each of them when `OpenAI()` is
 //! given none.
 
+#![deny(missing_docs)]
+#![forbid(unsafe_code)]
+
 use kt_secrets_core::shapes::{Declared, EnvShape, EnvVar, Shape};
 
+/// The OpenAI provider; the crate registers it, so a program that links the crate finds it
+/// in `Registry::builtin()`.
 pub const PROVIDER: Declared = Declared {
     name: "openai",
     description: "OpenAI API key, organisation, project, base URL, admin key and webhook secret",

@@ -15,6 +15,9 @@
 //! Python Kubetorch ships `id_rsa` alone (`SSHSecret._DEFAULT_FILENAMES`), so leaving the
 //! `.pub` out also lets either tool refresh the other's object with the same key.
 
+#![deny(missing_docs)]
+#![forbid(unsafe_code)]
+
 use kt_secrets_core::shapes::{Declared, FileShape, FileSpec, Shape};
 
 const fn file(name: &'static str, target: &'static str, private: bool) -> FileSpec {
@@ -46,6 +49,8 @@ const FILES: &[FileSpec] = &[
     ),
 ];
 
+/// The SSH provider; the crate registers it, so a program that links the crate finds it
+/// in `Registry::builtin()`.
 pub const PROVIDER: Declared = Declared {
     name: "ssh",
     description: "SSH identities (id_rsa, id_ecdsa, id_ecdsa_sk, id_ed25519, id_ed25519_sk) with their certificates",

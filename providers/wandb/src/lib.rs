@@ -12,6 +12,9 @@
 //! The netrc is parsed with `rust-netrc`, a port of Python's `netrc` module, so a file parses
 //! here as it does for `wandb`; a file it rejects is an error naming the file (the parser gives no line that could be reported without its text).
 
+#![deny(missing_docs)]
+#![forbid(unsafe_code)]
+
 use std::path::Path;
 
 use ini::Ini;
@@ -65,6 +68,8 @@ const EXTRAS: &[Shape] = &[Shape::Env(EnvShape {
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Wandb;
 
+/// The W&B provider; the crate registers it, so a program that links the crate finds it
+/// in `Registry::builtin()`.
 pub const PROVIDER: Wandb = Wandb;
 
 #[async_trait::async_trait]

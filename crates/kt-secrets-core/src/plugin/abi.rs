@@ -15,7 +15,9 @@ pub const ENTRY_SYMBOL: &str = "kt_secrets_plugin_v1";
 #[repr(C)]
 #[derive(Clone, Copy, Debug)]
 pub struct PluginBuf {
+    /// The first byte; null when there is no answer.
     pub ptr: *mut u8,
+    /// How many bytes there are at `ptr`.
     pub len: usize,
 }
 
@@ -31,6 +33,7 @@ impl PluginBuf {
 #[repr(C)]
 #[derive(Clone, Copy, Debug)]
 pub struct PluginHeader {
+    /// [`ABI_VERSION`] of the plugin.
     pub abi_version: u32,
     /// `size_of` the plugin's table, in bytes.
     pub table_size: u32,
@@ -41,12 +44,17 @@ pub struct PluginHeader {
 #[repr(C)]
 #[derive(Clone, Copy, Debug)]
 pub struct PluginTable {
+    /// [`ABI_VERSION`] of the plugin: 1.
     pub abi_version: u32,
+    /// `size_of` this table, in bytes; a later version may append fields.
     pub table_size: u32,
+    /// The provider's name: `{"ok": "envdir"}`.
     pub name: Option<unsafe extern "C" fn() -> PluginBuf>,
+    /// The provider's listing: `{"ok": <ProviderInfo>}`.
     pub info: Option<unsafe extern "C" fn() -> PluginBuf>,
     /// Reads `ctx_len` bytes at `ctx_ptr` (owned by the host, valid during the call).
     pub resolve: Option<unsafe extern "C" fn(ctx_ptr: *const u8, ctx_len: usize) -> PluginBuf>,
+    /// Releases a buffer that one of the other functions returned.
     pub free: Option<unsafe extern "C" fn(buf: PluginBuf)>,
 }
 

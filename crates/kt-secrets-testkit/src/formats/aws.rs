@@ -13,6 +13,7 @@ impl Default for AwsCredentials {
 }
 
 impl AwsCredentials {
+    /// A file with a comment line and no profiles.
     pub fn new() -> Self {
         AwsCredentials("# AWS credentials, written by `aws configure`\n".to_owned())
     }
@@ -34,6 +35,7 @@ aws_access_key_id = {key_id}\naws_secret_access_key = {secret}\naws_session_toke
         self
     }
 
+    /// The file's text.
     pub fn build(self) -> String {
         self.0
     }
@@ -51,6 +53,7 @@ impl Default for AwsConfig {
 }
 
 impl AwsConfig {
+    /// A file with comment lines and no profiles.
     pub fn new() -> Self {
         AwsConfig("# AWS CLI configuration\n; see https://docs.aws.amazon.com/cli/latest/userguide/cli-configure-files.html\n".to_owned())
     }
@@ -94,6 +97,7 @@ impl AwsConfig {
         }
     }
 
+    /// The file's text.
     pub fn build(self) -> String {
         self.0
     }

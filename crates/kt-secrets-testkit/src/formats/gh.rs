@@ -24,6 +24,7 @@ pub struct GhHosts {
 }
 
 impl GhHosts {
+    /// No hosts.
     pub fn new() -> Self {
         Self::default()
     }

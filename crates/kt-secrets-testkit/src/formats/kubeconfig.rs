@@ -17,6 +17,7 @@ pub struct Kubeconfig {
 }
 
 impl Kubeconfig {
+    /// No clusters, users or contexts.
     pub fn new() -> Self {
         Self::default()
     }
@@ -73,6 +74,7 @@ impl Kubeconfig {
         self
     }
 
+    /// A context `name` of `cluster` and `user`, with `namespace` when given.
     pub fn context(
         mut self,
         name: &str,
@@ -89,11 +91,13 @@ impl Kubeconfig {
         self
     }
 
+    /// Sets `current-context` to `name`.
     pub fn current(mut self, name: &str) -> Self {
         self.current = Some(name.to_owned());
         self
     }
 
+    /// The file's YAML.
     pub fn build(self) -> String {
         let list = |items: &[String]| {
             if items.is_empty() {

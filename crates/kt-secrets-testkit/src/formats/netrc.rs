@@ -8,6 +8,7 @@ pub struct Netrc {
 }
 
 impl Netrc {
+    /// An empty file.
     pub fn new() -> Self {
         Self::default()
     }
