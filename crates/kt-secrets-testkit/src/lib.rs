@@ -5,9 +5,7 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
-// Not yet documented item by item: the loopback server is being reworked separately.
 #[cfg(feature = "apiserver")]
-#[allow(missing_docs)]
 pub mod apiserver;
 pub mod conformance;
 pub mod env_provider;

@@ -133,6 +133,8 @@ impl ApiServer {
         ApiServer::start_with(ApiServerOptions::default()).await
     }
 
+    /// Starts a server on a random port of 127.0.0.1 with these options, in a tokio runtime
+    /// as [`ApiServer::start`].
     pub async fn start_with(options: ApiServerOptions) -> ApiServer {
         install_crypto_provider();
         let backend = kube_fake_client::ClientBuilder::new()
@@ -193,6 +195,7 @@ impl ApiServer {
         &self.state.ca_pem
     }
 
+    /// The address it listens on.
     pub fn addr(&self) -> SocketAddr {
         self.state.addr
     }
@@ -216,6 +219,7 @@ impl ApiServer {
         &self.namespace
     }
 
+    /// The bearer token it demands ([`ApiServerOptions::token`]).
     pub fn token(&self) -> &str {
         &self.state.token
     }
@@ -252,6 +256,7 @@ impl ApiServer {
             .collect()
     }
 
+    /// Empties the request log, so a test counts only what follows.
     pub fn clear_requests(&self) {
         lock(&self.state.log).clear();
     }
@@ -265,6 +270,7 @@ impl ApiServer {
         });
     }
 
+    /// Removes every fault rule; requests are served normally again.
     pub fn clear_faults(&self) {
         lock(&self.state.faults).clear();
     }
