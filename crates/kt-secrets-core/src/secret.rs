@@ -232,7 +232,9 @@ impl Secret {
         self.provider.as_deref()
     }
 
-    /// Whether an existing Kubernetes secret of this name may be replaced.
+    /// Whether applying may replace an existing Kubernetes secret of this name that holds other
+    /// data: kubetorch's `override` and the CLI's `--override` (`override` itself is a Rust
+    /// keyword, so the library says `override_existing` throughout).
     pub fn override_existing(&self) -> bool {
         self.override_existing
     }
@@ -267,8 +269,9 @@ impl Secret {
         self
     }
 
-    /// The secret, allowed (or not) to replace an existing Kubernetes secret of its name that holds other data.
-    pub fn with_override(mut self, override_existing: bool) -> Self {
+    /// The secret, allowed (or not) to replace an existing Kubernetes secret of its name that
+    /// holds other data; see [`Secret::override_existing`].
+    pub fn with_override_existing(mut self, override_existing: bool) -> Self {
         self.override_existing = override_existing;
         self
     }
@@ -549,7 +552,7 @@ impl SecretBuilder {
             })?;
             Secret::from_env_in(&ctx, name, env_vars)?
         };
-        let secret = secret.with_override(self.override_existing);
+        let secret = secret.with_override_existing(self.override_existing);
         Ok(match self.namespace {
             Some(ns) => secret.with_namespace(ns),
             None => secret,

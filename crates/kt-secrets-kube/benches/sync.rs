@@ -43,7 +43,7 @@ fn secrets(generation: u32) -> Vec<Secret> {
             )
             .expect("a valid secret")
             // The changed case replaces data, which needs override (as `sync` implies it).
-            .with_override(true)
+            .with_override_existing(true)
         })
         .collect()
 }

@@ -306,7 +306,9 @@ impl SecretStore {
     ) -> (SecretSync, Option<String>) {
         let stored_hash = stored.data().content_hash();
         let local = match crate::status::resolve_again(registry, ctx, stored).await {
-            Ok(s) => s.with_override(true).with_namespace(self.namespace()),
+            Ok(s) => s
+                .with_override_existing(true)
+                .with_namespace(self.namespace()),
             Err(e) if e.is_nothing_found() => {
                 return (SecretSync::NoLocalCredentials, Some(stored_hash));
             }

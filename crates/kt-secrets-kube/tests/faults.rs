@@ -214,7 +214,7 @@ async fn a_lost_replace_answer_is_unconfirmed() {
     server.inject(Fault::status(503).method("PUT").after_forward().times(1));
     let e = env
         .store
-        .apply(&values("app", "new").with_override(true))
+        .apply(&values("app", "new").with_override_existing(true))
         .await
         .unwrap_err();
     assert!(matches!(e, Error::Unconfirmed { .. }), "{e}");

@@ -71,7 +71,7 @@ async fn kubectl_reads_what_the_store_wrote() {
     .unwrap();
     let secret = Secret::from_parts("git", Some("ssh".to_owned()), r)
         .unwrap()
-        .with_override(true);
+        .with_override_existing(true);
     let store = env.store_of("alice");
     store.apply(&secret).await.unwrap();
 

@@ -94,7 +94,7 @@ async fn override_rule_with_server_state_checked_after_a_refusal() {
             Some(v1.data().content_hash().as_str())
         );
 
-        let v2o = v2.clone().with_override(true);
+        let v2o = v2.clone().with_override_existing(true);
         assert_eq!(store.apply(&v2o).await.unwrap(), ApplyOutcome::Replaced);
         let obj = env.object("kt.secret.global.db").await.unwrap();
         assert_eq!(data_of(&obj), expected_data(&v2));
@@ -145,7 +145,10 @@ async fn round_trip_counts() {
         vec![row("GET", "secrets/kt.secret.global.rt", 200)],
     );
     assert_eq!(
-        store.apply(&v2.clone().with_override(true)).await.unwrap(),
+        store
+            .apply(&v2.clone().with_override_existing(true))
+            .await
+            .unwrap(),
         ApplyOutcome::Replaced
     );
     step(
@@ -204,8 +207,8 @@ async fn conflict_is_retried_then_bounded() {
     let env = Env::loopback().await;
     let (server, store) = (env.server(), &env.store);
     let v1 = values("cf", &[("K", &canary("1"))]);
-    let v2 = values("cf", &[("K", &canary("2"))]).with_override(true);
-    let v3 = values("cf", &[("K", &canary("3"))]).with_override(true);
+    let v2 = values("cf", &[("K", &canary("2"))]).with_override_existing(true);
+    let v3 = values("cf", &[("K", &canary("3"))]).with_override_existing(true);
     store.apply(&v1).await.unwrap();
 
     server.inject(Fault::status(409).method("PUT").times(1));
@@ -263,7 +266,7 @@ async fn concurrent_overrides_of_one_secret_all_land_whole() {
                     "shared",
                     &[("K", &canary(&format!("v{i}"))), ("N", &i.to_string())],
                 )
-                .with_override(true)
+                .with_override_existing(true)
             })
             .collect();
         let results = futures::future::join_all(versions.iter().map(|s| env.store.apply(s))).await;
@@ -414,7 +417,7 @@ async fn sync_of_200_with_injected_500s_and_delays_leaves_nothing_half_written()
     assert!(store.sync(&seeded, 8).await.iter().all(Result::is_ok));
     let new: Vec<Secret> = (0..n)
         .map(|i| match i % 4 {
-            0 => bulk(i, "new").with_override(true),
+            0 => bulk(i, "new").with_override_existing(true),
             1 => bulk(i, "old"),
             _ => bulk(i, "new"),
         })
@@ -566,7 +569,7 @@ fn rich_secret() -> Secret {
         .push(Mount::path_env("KEY_PATH", "~/.ssh/id_ed25519"));
     Secret::from_parts("deploy-key", Some("ssh".to_owned()), r)
         .unwrap()
-        .with_override(true)
+        .with_override_existing(true)
 }
 
 #[tokio::test]

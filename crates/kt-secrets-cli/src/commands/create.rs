@@ -54,7 +54,7 @@ async fn build_secret(env: &Env, a: &CreateArgs, registry: Registry) -> Result<S
                     "a secret from --from-literal, --from-env-file or --from-file needs a NAME",
                 )
             })?;
-            values_secret(name, a)?.with_override(a.override_existing)
+            values_secret(name, a)?.with_override_existing(a.override_existing)
         } else {
             let mut b = Secret::builder()
                 .registry(registry)

@@ -45,7 +45,7 @@ pub(super) async fn inject(env: &Env, a: InjectArgs) -> Result<()> {
     for name in &a.secrets {
         if registry.contains(name) {
             match Secret::from_provider_in(&registry, &env.ctx, name, None).await {
-                Ok(s) => providers.push(s.with_override(a.override_existing)),
+                Ok(s) => providers.push(s.with_override_existing(a.override_existing)),
                 Err(e) if e.is_nothing_found() && !a.dry_run => from_cluster.push(name.clone()),
                 Err(e) => return Err(e.into()),
             }
@@ -64,7 +64,7 @@ pub(super) async fn inject(env: &Env, a: InjectArgs) -> Result<()> {
         providers.extend(
             found
                 .into_iter()
-                .map(|s| s.with_override(a.override_existing)),
+                .map(|s| s.with_override_existing(a.override_existing)),
         );
     }
 

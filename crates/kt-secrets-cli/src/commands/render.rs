@@ -23,7 +23,7 @@ pub(super) async fn render(env: &Env, a: RenderArgs) -> Result<()> {
         compute = compute.with_secrets(
             found
                 .into_iter()
-                .map(|s| s.with_override(a.override_existing)),
+                .map(|s| s.with_override_existing(a.override_existing)),
         );
     }
     if let Some(c) = &a.cpus {

@@ -98,7 +98,7 @@ pub struct Compute {
     container_home: String,
     owner: Option<String>,
     secrets: Vec<SecretRef>,
-    override_providers: bool,
+    override_existing: bool,
 }
 
 impl Default for Compute {
@@ -124,7 +124,7 @@ impl fmt::Debug for Compute {
             .field("container_home", &self.container_home)
             .field("owner", &self.owner)
             .field("secrets", &self.secrets)
-            .field("override_providers", &self.override_providers)
+            .field("override_existing", &self.override_existing)
             .finish()
     }
 }
@@ -143,15 +143,15 @@ impl Compute {
             container_home: DEFAULT_CONTAINER_HOME.to_owned(),
             owner: None,
             secrets: Vec::new(),
-            override_providers: false,
+            override_existing: false,
         }
     }
 
     /// Lets the secrets resolved from providers replace Secrets in the cluster that hold
-    /// other data (a rotated key), as `Secret`'s `override` does. Off by default, so a
+    /// other data (a rotated key), as [`Secret::override_existing`] does. Off by default, so a
     /// changed credential is reported rather than silently rolled out.
     pub fn override_existing(mut self, yes: bool) -> Self {
-        self.override_providers = yes;
+        self.override_existing = yes;
         self
     }
 

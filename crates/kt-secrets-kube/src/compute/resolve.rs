@@ -37,7 +37,7 @@ impl Compute {
                     tracing::debug!(provider = %name, "resolving provider");
                     match Secret::from_provider_in(registry, ctx, name, None).await {
                         Ok(secret) => MountedSecret::managed(
-                            secret.with_override(self.override_providers),
+                            secret.with_override_existing(self.override_existing),
                             &owner,
                         ),
                         // Nothing local (a CI runner): the cluster's object for the provider,

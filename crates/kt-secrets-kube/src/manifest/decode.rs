@@ -103,7 +103,7 @@ pub fn from_manifest(obj: &KubeSecret) -> Result<Secret> {
     };
     let secret = Secret::from_parts(name, provider, resolved)
         .map_err(|e| corrupt(obj, e.to_string()))?
-        .with_override(override_existing);
+        .with_override_existing(override_existing);
     Ok(match obj.metadata.namespace.as_deref() {
         Some(ns) => secret.with_namespace(ns),
         None => secret,

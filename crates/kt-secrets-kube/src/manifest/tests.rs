@@ -71,7 +71,7 @@ fn object_names() {
 #[test]
 fn file_secret_manifest_is_kubetorch_compatible() {
     // A user's provider secret is `<user>-<provider>`, as Kubetorch 0.5.1 names it.
-    let m = to_manifest(&ssh_like().with_override(true), "alice");
+    let m = to_manifest(&ssh_like().with_override_existing(true), "alice");
     assert_eq!(m.metadata.name.as_deref(), Some("alice-ssh"));
     assert_eq!(m.type_.as_deref(), Some("Opaque"));
     let l = labels(&m);
@@ -150,7 +150,9 @@ fn layout_of_nested_and_scattered_files() {
 #[test]
 fn round_trip_restores_the_secret() {
     for s in [
-        ssh_like().with_override(true).with_namespace("ns1"),
+        ssh_like()
+            .with_override_existing(true)
+            .with_namespace("ns1"),
         env_like().with_namespace("ns1"),
     ] {
         let mut m = to_manifest(&s, GLOBAL_OWNER);
