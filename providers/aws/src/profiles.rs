@@ -67,7 +67,14 @@ impl<'a> File<'a> {
             enabled_escape: false,
             ..ParseOption::default()
         };
-        let ini = Ini::load_from_str_opt(text, opt).map_err(|e| {
+        // rust-ini joins a line ending in `\` with the next one whatever the options; botocore's
+        // `RawConfigParser` (botocore/configloader.py, `raw_config_parse`) has no such
+        // continuation, so `source_profile = base\` names the profile `base\` there and the
+        // next line stays a setting of its own (a key, perhaps, that an error quoting the name
+        // would then repeat). A space after the backslash keeps rust-ini to the same reading;
+        // values are trimmed, so the name is unchanged.
+        let unjoined = text.replace("\\\n", "\\ \n");
+        let ini = Ini::load_from_str_opt(&unjoined, opt).map_err(|e| {
             err(kt_secrets_core::parse_errors::ini_detail(
                 e.line, e.col, &e.msg,
             ))

@@ -343,6 +343,25 @@ async fn a_missing_source_profile_is_an_error_naming_both_profiles() {
     );
 }
 
+/// Found by the `aws_profiles` fuzz target: rust-ini continued a value ending in `\` onto
+/// the next line, which botocore does not, and the error then quoted that line.
+#[tokio::test]
+async fn a_backslash_at_the_end_of_a_value_does_not_join_the_next_line() {
+    let home = FixtureHome::new()
+        .file(
+            ".aws/config",
+            "[profile deploy]\nrole_arn = arn:aws:iam::1:role/x\nsource_profile = base\\\n\
+             aws_secret_access_key = canary-joined-line\n",
+        )
+        .env("AWS_PROFILE", "deploy");
+    let msg = resolve(&home).await.unwrap_err().to_string();
+    assert!(
+        msg.contains("profile \"base\\\\\", the source_profile of \"deploy\""),
+        "{msg}"
+    );
+    assert!(!msg.contains("canary-joined-line"), "{msg}");
+}
+
 #[tokio::test]
 async fn env_vars_relocate_the_files_but_not_their_place_in_the_pod() {
     let home = both_files()
