@@ -926,11 +926,21 @@ fn delete_asks_first() {
         "secret/kt.secret.global.b deleted\nsecret/kt.secret.global.c deleted\n"
     );
 
+    cluster.server.clear_requests();
     let r = run(kt()
         .args(["delete", "--prefix", "app"])
         .write_stdin("yes\n"))
     .ok()
     .quiet();
+    // Listed once: what was confirmed is what was deleted.
+    let methods: Vec<String> = cluster
+        .server
+        .requests()
+        .into_iter()
+        .filter(|r| r.path.contains("/secrets"))
+        .map(|r| r.method)
+        .collect();
+    assert_eq!(methods, ["GET", "DELETE", "DELETE"], "{methods:?}");
     assert!(
         r.stderr.contains("Delete app1, app2 in namespace"),
         "{}",

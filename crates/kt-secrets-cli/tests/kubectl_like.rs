@@ -156,6 +156,7 @@ fn get_is_list_with_kubectls_output_modes_and_selectors() {
                 .is_some_and(|q| q.contains("labelSelector="))),
         "{lists:?}"
     );
+    cluster.server.clear_requests();
     let r = run(kt().args([
         "get",
         "--selector",
@@ -167,6 +168,9 @@ fn get_is_list_with_kubectls_output_modes_and_selectors() {
     let v: Value = serde_json::from_str(&r.stdout).unwrap();
     let items = v["items"].as_array().unwrap();
     assert_eq!(items.len(), 1, "{v}");
+    // The objects printed are those of the one listing, not of a second one.
+    let gets = cluster.server.secret_requests();
+    assert_eq!(gets.len(), 1, "{gets:?}");
     assert_eq!(items[0]["metadata"]["name"], "kt.secret.global.app2");
     let r = run(kt().args(["get", "-l", "kubetorch.com/provider"])).ok();
     assert_eq!(r.stdout, "");

@@ -3,8 +3,7 @@
 use std::io::{BufRead, IsTerminal, Write};
 
 use anyhow::Context;
-use kt_secrets::kube::manifest;
-use kt_secrets::kube::{DeleteOutcome, ListOptions};
+use kt_secrets::kube::DeleteOutcome;
 
 use super::{Env, Result};
 use crate::cli::DeleteArgs;
@@ -20,29 +19,22 @@ pub(super) async fn delete(env: &Env, a: DeleteArgs) -> Result<()> {
     }
     let store = env.store().await?;
     let ns = store.namespace().to_owned();
+    // Listed once, before the question: what the user confirms is exactly what goes.
+    let planned = match &a.prefix {
+        Some(p) => Some(store.plan_delete_prefix(p).await?),
+        None => None,
+    };
     if !a.yes {
         let mut what: Vec<String> = a.names.clone();
-        if let Some(p) = &a.prefix {
-            let options = ListOptions {
-                prefix: Some(p.clone()),
-                owner: Some(store.owner().to_owned()),
-                ..Default::default()
-            };
-            let matching: Vec<String> = store
-                .list(&options)
-                .await?
-                .into_iter()
-                .filter(|i| i.object_name.starts_with(manifest::OBJECT_PREFIX))
-                .map(|i| i.name)
-                .collect();
-            if matching.is_empty() && a.names.is_empty() {
+        if let (Some(p), Some(planned)) = (&a.prefix, &planned) {
+            if planned.is_empty() && a.names.is_empty() {
                 print(&format!(
                     "no secrets of {} whose name starts with {p:?} in namespace {ns}\n",
                     store.owner()
                 ))?;
                 return Ok(());
             }
-            what.extend(matching);
+            what.extend(planned.iter().map(|i| i.name.clone()));
         }
         let question = format!("Delete {} in namespace {ns}?", what.join(", "));
         if !confirm(&question)? {
@@ -55,10 +47,12 @@ pub(super) async fn delete(env: &Env, a: DeleteArgs) -> Result<()> {
     // One line per outcome (stdout for what was done, stderr for what failed or is
     // unknown); the command's own error is then the single `error:` line.
     let mut failed: Vec<(String, kt_secrets::kube::Error)> = Vec::new();
+    let mut deleted_by_name = Vec::new();
     for name in &a.names {
         match store.delete(name).await {
             Ok(DeleteOutcome::Deleted { object_name }) => {
                 print(&format!("secret/{object_name} deleted\n"))?;
+                deleted_by_name.push(object_name);
             }
             Ok(DeleteOutcome::AlreadyGone { tried }) => print(&format!(
                 "secret {name} not found in namespace {ns} (looked for {}); nothing to delete\n",
@@ -67,12 +61,14 @@ pub(super) async fn delete(env: &Env, a: DeleteArgs) -> Result<()> {
             Err(e) => failed.push((name.clone(), e)),
         }
     }
-    if let Some(p) = &a.prefix {
+    if let Some(mut planned) = planned {
+        // A name given and matched by the prefix too is deleted once, and told once.
+        planned.retain(|i| !deleted_by_name.contains(&i.object_name));
         let deletions = {
             let bar = crate::progress::Bar::new("deleting");
             store
-                .delete_prefix_with_progress(p, &|done, total, name| bar.tell(done, total, name))
-                .await?
+                .delete_listed(&planned, &|done, total, name| bar.tell(done, total, name))
+                .await
         };
         for d in deletions {
             match d.result {

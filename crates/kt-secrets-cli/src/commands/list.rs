@@ -1,13 +1,7 @@
 //! `kt-secrets list` (`get`): Secrets of a namespace or of all, as a table, names, or the
 //! objects without their data.
 
-use std::collections::BTreeSet;
-
-use anyhow::Context;
 use kt_secrets::Mount;
-use kt_secrets::k8s_openapi::api::core::v1::Secret as KubeSecret;
-use kt_secrets::kube::kube::api::{Api, ListParams};
-use kt_secrets::kube::manifest;
 use kt_secrets::kube::{ListOptions, SecretInfo};
 
 use super::{Env, Result};
@@ -32,12 +26,15 @@ pub(super) async fn list(env: &Env, a: ListArgs) -> Result<()> {
         owner: None,
         selector: a.selector.clone(),
     };
-    let infos = store
-        .list(&options)
+    // One request: the table and the objects (`-o json|yaml`, less their values) come from
+    // the same listing.
+    let listed = store
+        .list_objects(&options)
         .await
         .map_err(|e| selector_error(e, &a))?;
     let format = match a.output {
         ListFormat::Table | ListFormat::Wide | ListFormat::Name => {
+            let infos: Vec<SecretInfo> = listed.into_iter().map(|l| l.info).collect();
             if infos.is_empty() {
                 match a.all_namespaces {
                     true => eprintln!("No secrets found."),
@@ -60,49 +57,11 @@ pub(super) async fn list(env: &Env, a: ListArgs) -> Result<()> {
         ListFormat::Json => ManifestFormat::Json,
         ListFormat::Yaml => ManifestFormat::Yaml,
     };
-    // The objects as the API server has them, less their data: a listing shows no values.
-    let api: Api<KubeSecret> = if a.all_namespaces {
-        Api::all(store.client().clone())
-    } else {
-        Api::namespaced(store.client().clone(), store.namespace())
-    };
-    let params = match a.selector.as_deref() {
-        Some(s) => ListParams::default().labels(s),
-        None => ListParams::default(),
-    };
-    let mut objects = api
-        .list(&params)
-        .await
-        .with_context(|| format!("cannot list secrets in namespace {}", store.namespace()))?
-        .items;
-    let wanted: BTreeSet<(&str, &str)> = infos
+    // Sorted by namespace and object name, as the store lists them.
+    let items = listed
         .iter()
-        .map(|i| (i.namespace.as_str(), i.object_name.as_str()))
-        .collect();
-    let mut items = Vec::new();
-    for obj in &mut objects {
-        manifest::strip_values(obj);
-        obj.metadata.managed_fields = None;
-        let key = (
-            obj.metadata.namespace.as_deref().unwrap_or_default(),
-            obj.metadata.name.as_deref().unwrap_or_default(),
-        );
-        if wanted.contains(&key) {
-            items.push(output::to_value(obj)?);
-        }
-    }
-    items.sort_by_key(|v| {
-        (
-            v["metadata"]["namespace"]
-                .as_str()
-                .unwrap_or_default()
-                .to_owned(),
-            v["metadata"]["name"]
-                .as_str()
-                .unwrap_or_default()
-                .to_owned(),
-        )
-    });
+        .map(|l| output::to_value(&l.object))
+        .collect::<std::result::Result<Vec<_>, _>>()?;
     Ok(print(&output::render(&output::list(items), format)?)?)
 }
 
