@@ -59,6 +59,14 @@ impl From<kt_secrets_core::Error> for Error {
     }
 }
 
+/// The provider that ended [`Registry::found`](crate::Registry::found) failed like any other
+/// provider; its error names the provider or the file at fault, so only that error is kept.
+impl From<kt_secrets_core::FoundError> for Error {
+    fn from(e: kt_secrets_core::FoundError) -> Self {
+        Error::Secret(e.error)
+    }
+}
+
 #[cfg(feature = "kube")]
 impl From<kt_secrets_kube::Error> for Error {
     fn from(e: kt_secrets_kube::Error) -> Self {
@@ -102,6 +110,11 @@ mod tests {
     fn lower_layers_are_unwrapped() {
         let core = || kt_secrets_core::Error::NameRequired { context: None };
         assert!(matches!(Error::from(core()), Error::Secret(_)));
+        let found = kt_secrets_core::FoundError {
+            provider: "p".into(),
+            error: core(),
+        };
+        assert!(matches!(Error::from(found), Error::Secret(_)));
         #[cfg(feature = "kube")]
         {
             let via_store = Error::from(kt_secrets_kube::Error::Core(core()));
