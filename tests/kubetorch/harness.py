@@ -104,12 +104,15 @@ def build(spec):
         return s
     if "provider" in spec:
         return kt.Secret.from_provider(spec["provider"], name=spec.get("name"), override=override)
+    if "values" in spec:
+        # With `path`: a volume secret of these values, mounted at that path.
+        return kt.Secret(
+            name=spec.get("name"), values=spec["values"], path=spec.get("path"), override=override
+        )
     if "path" in spec:
         return kt.Secret.from_path(spec["path"], name=spec.get("name"), override=override)
     if "env_vars" in spec:
         return kt.Secret.from_env(spec["env_vars"], name=spec.get("name"), override=override)
-    if "values" in spec:
-        return kt.Secret(name=spec.get("name"), values=spec["values"], override=override)
     raise ValueError(f"unknown secret spec {spec}")
 
 

@@ -241,9 +241,18 @@ fn global_flags_go_before_or_after_the_command() {
     assert!(r.stderr.contains("--all-namespaces"), "{}", r.stderr);
 }
 
+/// The data of the printed Secret, or of both objects of a secret of env vars and files (a
+/// `v1` `List` of its two objects, kt_secrets::kube::pair).
 fn data_of(manifest: &str) -> Value {
     let v: Value = serde_json::from_str(manifest).expect("a JSON manifest");
-    v["data"].clone()
+    if v["kind"] != "List" {
+        return v["data"].clone();
+    }
+    let mut data = serde_json::Map::new();
+    for item in v["items"].as_array().expect("items") {
+        data.extend(item["data"].as_object().expect("data").clone());
+    }
+    Value::Object(data)
 }
 
 fn decoded(data: &Value, key: &str) -> Vec<u8> {
@@ -300,8 +309,11 @@ fn create_from_file_reads_files_and_directories_like_kubectl() {
     assert_eq!(decoded(&data, "TOKEN"), CANARY.as_bytes());
     assert_eq!(decoded(&data, "config"), b"Host *\n");
     assert_eq!(decoded(&data, "MODE"), b"prod");
+    // MODE makes it a secret of env vars and files: the files' object keeps the whole mount
+    // list (kt_secrets::kube::pair).
     let v: Value = serde_json::from_str(&r.stdout).unwrap();
-    let mounts = v["metadata"]["annotations"]["kt-secrets.dev/mounts"]
+    assert_eq!(v["kind"], "List", "{v}");
+    let mounts = v["items"][0]["metadata"]["annotations"]["kt-secrets.dev/pair-mounts"]
         .as_str()
         .unwrap();
     assert!(

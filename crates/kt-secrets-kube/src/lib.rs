@@ -16,6 +16,7 @@ pub mod error;
 pub mod inject;
 mod kubeconfig_files;
 pub mod manifest;
+pub mod pair;
 pub mod pod;
 pub mod render;
 pub mod status;

@@ -146,8 +146,14 @@ impl SecretStore {
         // Guarded before anything is read of them, so the `?` below wipes them all.
         let objects: Vec<ObjectGuard> = list.items.into_iter().map(ObjectGuard::new).collect();
         let mut out = Vec::new();
-        for obj in &objects {
-            if let Some(e) = entry_of(obj, &own, self.owner(), options, now)? {
+        let refs: Vec<&KubeSecret> = objects.iter().map(|o| &**o).collect();
+        // A secret of env vars and files is two objects, one entry (crate::pair).
+        for (i, env) in crate::pair::group(&refs) {
+            if let Some(mut e) = entry_of(refs[i], &own, self.owner(), options, now)? {
+                if let Some(j) = env {
+                    e.secret = crate::pair::join(refs[i], refs[j])?;
+                    e.content_hash = e.secret.data().content_hash();
+                }
                 out.push(e);
             }
         }

@@ -10,7 +10,6 @@ use std::time::Duration;
 use common::{Env, LOOPBACK_NAMESPACE};
 use k8s_openapi::api::core::v1::Secret as KubeSecret;
 use kt_secrets_core::{Mount, Origin, Resolved, Secret};
-use kt_secrets_kube::manifest;
 
 const CANARY: &str = "kt-canary-0d4e2a";
 
@@ -82,7 +81,13 @@ async fn kubectl_reads_what_the_store_wrote() {
     )
     .await;
     let seen: KubeSecret = serde_json::from_str(&json).expect("kubectl printed a Secret");
-    let want = manifest::to_manifest(&secret, "alice");
+    // A secret of env vars and files is two objects; this one holds the files.
+    let pair = kt_secrets_kube::pair::manifests(&secret, "alice");
+    assert_eq!(
+        pair[1].metadata.name.as_deref(),
+        Some("kt.secret.alice.git-env")
+    );
+    let want = &pair[0];
     assert_eq!(seen.metadata.name, want.metadata.name);
     assert_eq!(seen.metadata.namespace.as_deref(), Some(LOOPBACK_NAMESPACE));
     assert_eq!(seen.metadata.labels, want.metadata.labels);

@@ -65,8 +65,9 @@ fn annotation<'a>(obj: &'a KubeSecret, key: &str) -> Option<&'a str> {
 async fn override_rule_with_server_state_checked_after_a_refusal() {
     on_every_backend("override_rule", async |env: &Env| {
         let store = &env.store;
-        let v1 = values("db", &[("PASSWORD", &canary("one")), ("cfg.json", "{}")]);
-        let v2 = values("db", &[("PASSWORD", &canary("two")), ("cfg.json", "{}")]);
+        // Env keys only, so one object (a secret of env vars and files is two: tests/pair.rs).
+        let v1 = values("db", &[("PASSWORD", &canary("one")), ("CFG_JSON", "{}")]);
+        let v2 = values("db", &[("PASSWORD", &canary("two")), ("CFG_JSON", "{}")]);
         assert_eq!(store.apply(&v1).await.unwrap(), ApplyOutcome::Created);
         assert_eq!(store.apply(&v1).await.unwrap(), ApplyOutcome::Unchanged);
 
@@ -78,7 +79,7 @@ async fn override_rule_with_server_state_checked_after_a_refusal() {
                 for needle in ["kt.secret.global.db", &env.namespace, "PASSWORD"] {
                     assert!(msg.contains(needle), "{msg} should name {needle}");
                 }
-                assert!(!msg.contains("cfg.json"), "only differing keys: {msg}");
+                assert!(!msg.contains("CFG_JSON"), "only differing keys: {msg}");
                 assert!(msg.contains("nothing was written"), "{msg}");
             }
             other => panic!("expected DataDiffers on the {}, got {other}", env.name()),
@@ -387,7 +388,8 @@ fn bulk(i: usize, version: &str) -> Secret {
         &format!("bulk-{i:03}"),
         &[
             ("API_KEY", &canary(&format!("{version}-{i}"))),
-            ("config.yaml", &format!("n: {i}\nversion: {version}\n")),
+            // An env key, so one object per secret (env vars and files would be two).
+            ("CONFIG_YAML", &format!("n: {i}\nversion: {version}\n")),
         ],
     )
 }

@@ -4,7 +4,8 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use kt_secrets::kube::manifest;
+use kt_secrets::kube::manifest::ObjectGuard;
+use kt_secrets::kube::pair;
 use kt_secrets::{KeyMount, Origin, Registry, Secret, ValuesBuilder};
 
 use super::{Echo, Env, Result, pairs};
@@ -12,10 +13,22 @@ use crate::cli::{CreateArgs, ManifestFormat};
 use crate::output::{self, print};
 use crate::report::Failure;
 
+/// The secret's object, or the `v1` `List` of its two objects when it has env vars and files
+/// (`kt_secrets::kube::pair`).
 fn print_manifest(secret: &Secret, owner: &str, format: ManifestFormat) -> Result<()> {
-    let mut m = manifest::to_manifest(secret, owner);
-    let text = output::to_value(&m).and_then(|v| output::render(&v, format));
-    manifest::scrub(&mut m);
+    let objects: Vec<ObjectGuard> = pair::manifests(secret, owner)
+        .into_iter()
+        .map(ObjectGuard::new)
+        .collect();
+    let text = match &objects[..] {
+        [one] => output::to_value(&**one),
+        all => all
+            .iter()
+            .map(|o| output::to_value(&**o))
+            .collect::<Result<Vec<_>, _>>()
+            .map(|items| serde_json::json!({"apiVersion": "v1", "kind": "List", "items": items})),
+    }
+    .and_then(|v| output::render(&v, format));
     Ok(print(&text?)?)
 }
 
@@ -25,7 +38,7 @@ pub(super) async fn create(env: &Env, a: CreateArgs) -> Result<()> {
     if a.dry_run {
         // The checks a real apply makes before sending anything.
         let ns = secret.namespace().unwrap_or("default").to_owned();
-        manifest::validate(&secret, &env.owner, &ns)?;
+        pair::validate(&secret, &env.owner, &ns)?;
         return print_manifest(
             &secret,
             &env.owner,

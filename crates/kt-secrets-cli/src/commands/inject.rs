@@ -112,14 +112,14 @@ pub(super) async fn inject(env: &Env, a: InjectArgs) -> Result<()> {
         if let Some(store) = &store {
             let in_ns: SecretStore = store.clone().with_namespace(ns);
             for name in &existing {
-                let (secret, object) = in_ns
-                    .get_object(name)
+                let existing = in_ns
+                    .get_mounted(name)
                     .await
                     .with_context(|| format!("--secret {name} in namespace {ns}"))?;
-                mounted.push(MountedSecret::existing(secret, object));
+                mounted.push(existing);
             }
             for name in &from_cluster {
-                let Some((secret, object)) = in_ns.provider_object(name).await? else {
+                let Some(found) = in_ns.provider_mounted(name).await? else {
                     // The local "nothing found", which lists every place looked at.
                     return Err(
                         match Secret::from_provider_in(&registry, &env.ctx, name, None).await {
@@ -133,10 +133,11 @@ pub(super) async fn inject(env: &Env, a: InjectArgs) -> Result<()> {
                     );
                 };
                 eprintln!(
-                    "{name}: no local credentials found; using the cluster's secret {object} \
-                     (namespace {ns})"
+                    "{name}: no local credentials found; using the cluster's secret {} \
+                     (namespace {ns})",
+                    found.object_name
                 );
-                mounted.push(MountedSecret::existing(secret, object));
+                mounted.push(found);
             }
         }
         per_ns.insert(ns.clone(), (injector(&a, mounted)?, managed));
@@ -194,9 +195,10 @@ pub(super) async fn inject(env: &Env, a: InjectArgs) -> Result<()> {
         None => {
             for (_, managed) in per_ns.values() {
                 for s in managed {
-                    let mut m = manifest::to_manifest(s, &env.owner);
-                    out.push(output::to_value(&m)?);
-                    manifest::scrub(&mut m);
+                    for m in kt_secrets::kube::pair::manifests(s, &env.owner) {
+                        let m = manifest::ObjectGuard::new(m);
+                        out.push(output::to_value(&*m)?);
+                    }
                 }
             }
         }

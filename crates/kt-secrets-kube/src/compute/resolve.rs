@@ -44,14 +44,15 @@ impl Compute {
                         // as written by us or by Kubetorch, is what the user means.
                         Err(e) if e.is_nothing_found() && store.is_some() => {
                             let store = store.expect("checked");
-                            match store.provider_object(name).await? {
-                                Some((secret, object)) => {
+                            match store.provider_mounted(name).await? {
+                                Some(mounted) => {
                                     notes.push(format!(
                                         "{name}: no local credentials found; using the \
-                                         cluster's secret {object} (namespace {})",
+                                         cluster's secret {} (namespace {})",
+                                        mounted.object_name,
                                         store.namespace()
                                     ));
-                                    MountedSecret::existing(secret, object)
+                                    mounted
                                 }
                                 None => return Err(e.into()),
                             }
@@ -62,8 +63,7 @@ impl Compute {
                 SecretRef::Name(name) => match store {
                     Some(store) => {
                         tracing::debug!(secret = %name, "reading existing secret");
-                        let (secret, object_name) = store.get_object(name).await?;
-                        MountedSecret::existing(secret, object_name)
+                        store.get_mounted(name).await?
                     }
                     None => {
                         return Err(ComputeError::NeedsCluster {

@@ -88,7 +88,7 @@ impl ResolvedCompute {
     /// The Secret manifests of [`managed_secrets`](Self::managed_secrets).
     pub fn secret_manifests(&self) -> Vec<KubeSecret> {
         self.managed_secrets()
-            .map(|s| crate::manifest::to_manifest(s, self.compute.owner()))
+            .flat_map(|s| crate::pair::manifests(s, self.compute.owner()))
             .collect()
     }
 

@@ -64,6 +64,7 @@ impl Injector {
                 });
             }
             plan.object_names.insert(s.object_name.clone());
+            plan.object_names.insert(s.env_object().to_owned());
             plan.hashes
                 .insert(s.object_name.clone(), s.secret.data().content_hash());
         }

@@ -71,6 +71,8 @@ pub const MANAGED_ANNOTATIONS: &[&str] = &[
     ANNOTATION_MOUNTS,
     ANNOTATION_ORIGINS,
     ANNOTATION_CONTENT_HASH,
+    crate::pair::ANNOTATION_PAIR,
+    crate::pair::ANNOTATION_PAIR_MOUNTS,
 ];
 
 /// Mode of files from a secret volume when nothing says otherwise (Kubernetes' default).

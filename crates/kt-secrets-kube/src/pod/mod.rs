@@ -55,14 +55,20 @@ pub struct MountedSecret {
     pub secret: Secret,
     /// Whether its object is written with the pod, or only referred to.
     pub ownership: Ownership,
+    /// The object holding the keys of its env vars, when that is not `object_name`: a secret
+    /// of env vars and files is a pair of objects ([`crate::pair`]).
+    pub env_object_name: Option<String>,
 }
 
 impl MountedSecret {
     /// A secret written with the pod, as `owner`'s: its object is
     /// `kt.secret.<owner>.<name>` ([`manifest::object_name`](crate::manifest::object_name)).
     pub fn managed(secret: Secret, owner: &str) -> Self {
+        let object_name = crate::manifest::object_name_of(&secret, owner);
         MountedSecret {
-            object_name: crate::manifest::object_name_of(&secret, owner),
+            env_object_name: crate::pair::split(&secret)
+                .map(|_| crate::pair::env_object(&object_name)),
+            object_name,
             secret,
             ownership: Ownership::Managed,
         }
@@ -74,7 +80,19 @@ impl MountedSecret {
             object_name: object_name.into(),
             secret,
             ownership: Ownership::Existing,
+            env_object_name: None,
         }
+    }
+
+    /// The same, with its env vars' keys in the object `env_object` (a pair's env half).
+    pub fn with_env_object(mut self, env_object: Option<String>) -> Self {
+        self.env_object_name = env_object;
+        self
+    }
+
+    /// The object the `secretKeyRef` of each of its env vars names.
+    pub fn env_object(&self) -> &str {
+        self.env_object_name.as_deref().unwrap_or(&self.object_name)
     }
 
     /// The secret as clash errors name it.

@@ -113,7 +113,7 @@ impl MountPlanner {
                         value: None,
                         value_from: Some(EnvVarSource {
                             secret_key_ref: Some(SecretKeySelector {
-                                name: s.object_name.clone(),
+                                name: s.env_object().to_owned(),
                                 key: key.clone(),
                                 optional: None,
                             }),

@@ -63,13 +63,17 @@ impl SecretStore {
         validate_owner(&self.owner)?;
         let name = normalize_name(name)?;
         match self.find(&name).await? {
-            // Only its name is needed; the guard wipes the object when this match ends.
-            Found::Object(_, object) => self.delete_object(&object, &self.namespace).await,
+            // Its name and pair annotation are needed; the guard wipes it when this match ends.
+            Found::Object(obj, object) => self.delete_found(&obj, &object, &self.namespace).await,
             Found::Neither(tried) => Ok(DeleteOutcome::AlreadyGone { tried }),
         }
     }
 
-    async fn delete_object(&self, object: &str, namespace: &str) -> Result<DeleteOutcome> {
+    pub(super) async fn delete_object(
+        &self,
+        object: &str,
+        namespace: &str,
+    ) -> Result<DeleteOutcome> {
         let api: Api<KubeSecret> = Api::namespaced(self.client.clone(), namespace);
         let params = DeleteParams::default();
         let target = || Target::object(object, namespace);
@@ -173,7 +177,11 @@ impl SecretStore {
         let mut done = 0;
         stream::iter(listed.iter().map(|info| async move {
             let result = match validate_namespace(&info.namespace) {
-                Ok(()) => self.delete_object(&info.object_name, &info.namespace).await,
+                Ok(()) => {
+                    let env = info.env_object_name.as_deref();
+                    self.delete_both(&info.object_name, env, &info.namespace)
+                        .await
+                }
                 Err(e) => Err(e.into()),
             };
             Deletion {

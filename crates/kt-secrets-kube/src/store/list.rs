@@ -47,6 +47,9 @@ pub struct SecretInfo {
     pub mounts: Vec<kt_secrets_core::Mount>,
     /// Whether this crate wrote it (it carries the mount list).
     pub managed: bool,
+    /// For a secret of env vars and files, the object holding its env vars' keys
+    /// ([`crate::pair`]); `object_name` holds its files.
+    pub env_object_name: Option<String>,
     /// [`kt_secrets_core::SecretData::content_hash`] of its data.
     pub content_hash: String,
     /// When the object was created (RFC 3339), when the server says.
@@ -80,6 +83,7 @@ impl SecretInfo {
             secret_type: obj.type_.clone(),
             mounts,
             managed: annotations.contains_key(manifest::ANNOTATION_MOUNTS),
+            env_object_name: None,
             content_hash: data.content_hash(),
             created: obj
                 .metadata
@@ -155,9 +159,12 @@ impl SecretStore {
         // Guarded before anything is read of them: the `?` below drops this object and the
         // rest of the list, each wiped.
         let objects: Vec<ObjectGuard> = list.items.into_iter().map(ObjectGuard::new).collect();
+        let infos = objects
+            .into_iter()
+            .map(|obj| Ok((SecretInfo::of(&obj)?, obj)))
+            .collect::<Result<Vec<_>>>()?;
         let mut out = Vec::new();
-        for obj in objects {
-            let info = SecretInfo::of(&obj)?;
+        for (info, obj) in super::pair::fold(infos)? {
             let keep = options
                 .prefix
                 .as_deref()

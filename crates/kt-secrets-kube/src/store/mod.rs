@@ -6,6 +6,7 @@ mod connect;
 mod delete;
 mod failure;
 mod list;
+mod pair;
 mod retry;
 #[cfg(test)]
 mod tests;
@@ -25,6 +26,7 @@ pub use retry::RetryPolicy;
 
 use crate::error::{Error, Result, Target};
 use crate::manifest::{self, GLOBAL_OWNER, ObjectGuard};
+use crate::pod::MountedSecret;
 
 /// What [`SecretStore::apply`] did.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -182,10 +184,15 @@ impl SecretStore {
     ///   whole read-compare-write repeated on conflict up to
     ///   [`RetryPolicy::conflict_attempts`] times.
     ///
-    /// Each write sends the whole object, so a failure never leaves it half-written.
+    /// Each write sends the whole object, so a failure never leaves it half-written. A secret
+    /// of env vars and files is two objects ([`crate::pair`]), under one override rule for
+    /// both, written one after the other.
     pub async fn apply(&self, secret: &Secret) -> Result<ApplyOutcome> {
         let ns = secret.namespace().unwrap_or(&self.namespace).to_owned();
-        manifest::validate(secret, &self.owner, &ns)?;
+        crate::pair::validate(secret, &self.owner, &ns)?;
+        if let Some(halves) = crate::pair::split(secret) {
+            return self.apply_pair(secret, halves, &ns).await;
+        }
         let mut desired = manifest::to_manifest(secret, &self.owner);
         desired.metadata.namespace = Some(ns.clone());
         let desired = ObjectGuard::new(desired);
@@ -321,10 +328,17 @@ impl SecretStore {
     /// [`SecretStore::get`], with the name of the object the secret was read from: a pod
     /// that mounts it must refer to that object.
     pub async fn get_object(&self, name: &str) -> Result<(Secret, String)> {
+        let m = self.get_mounted(name).await?;
+        Ok((m.secret, m.object_name))
+    }
+
+    /// [`SecretStore::get`], as a pod mounts it: with the object it reads files from and, for
+    /// a secret of env vars and files ([`crate::pair`]), the one it reads env vars from.
+    pub async fn get_mounted(&self, name: &str) -> Result<MountedSecret> {
         validate_namespace(&self.namespace)?;
         let name = normalize_name(name)?;
         match self.find(&name).await? {
-            Found::Object(obj, object) => Ok((self.decode(*obj)?, object)),
+            Found::Object(obj, object) => self.decode(*obj, object).await,
             Found::Neither(tried) => Err(Error::NotFound {
                 target: Target::object(name, &self.namespace),
                 tried,
@@ -356,6 +370,12 @@ impl SecretStore {
     /// the owner is stored in (`<owner>-<provider>` for a user, as Kubetorch writes it, else
     /// `kt.secret.global.<provider>`), then `kt.secret.<owner>.<provider>`.
     pub async fn provider_object(&self, provider: &str) -> Result<Option<(Secret, String)>> {
+        let m = self.provider_mounted(provider).await?;
+        Ok(m.map(|m| (m.secret, m.object_name)))
+    }
+
+    /// [`SecretStore::provider_object`], as a pod mounts it ([`SecretStore::get_mounted`]).
+    pub async fn provider_mounted(&self, provider: &str) -> Result<Option<MountedSecret>> {
         validate_namespace(&self.namespace)?;
         validate_owner(&self.owner)?;
         let mut candidates = vec![self.object_name(&normalize_name(provider)?)];
@@ -364,7 +384,7 @@ impl SecretStore {
         }
         for object in candidates {
             if let Some(obj) = self.read(&object).await? {
-                return Ok(Some((self.decode(obj)?, object)));
+                return Ok(Some(self.decode(obj, object).await?));
             }
         }
         Ok(None)
@@ -375,15 +395,7 @@ impl SecretStore {
         self.get(name).await
     }
 
-    fn decode(&self, obj: ObjectGuard) -> Result<Secret> {
-        manifest::from_manifest(&obj)
-    }
-
     async fn read(&self, object: &str) -> Result<Option<ObjectGuard>> {
-        let api: Api<KubeSecret> = Api::namespaced(self.client.clone(), &self.namespace);
-        let read = self.call(|| api.get_opt(object)).await.map_err(|(f, n)| {
-            f.into_error(Target::object(object, &self.namespace), n, self.server())
-        })?;
-        Ok(read.map(ObjectGuard::new))
+        self.read_in(object, &self.namespace).await
     }
 }

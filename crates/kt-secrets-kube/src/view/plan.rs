@@ -37,9 +37,15 @@ pub(super) fn plan<'a>(
         .into_iter()
         .find(|c| c.name == CONTAINER_NAME)
         .ok_or(ViewError::NoContainer)?;
+    // A pair's env half holds the same secret's env keys (crate::pair).
     let by_object: BTreeMap<&str, &Secret> = secrets
         .iter()
-        .map(|m| (m.object_name.as_str(), &m.secret))
+        .flat_map(|m| {
+            [
+                (m.object_name.as_str(), &m.secret),
+                (m.env_object(), &m.secret),
+            ]
+        })
         .collect();
     let value_of = |what: &dyn Fn() -> String,
                     object: &str,
