@@ -4,9 +4,16 @@
 
 mod common;
 
+use std::sync::Arc;
+
 use common::{Env, on_every_backend};
-use kt_secrets_core::Secret;
-use kt_secrets_kube::{ApplyOutcome, DeleteOutcome, Error, ListOptions, StatusOptions};
+use kt_secrets_core::{
+    Looked, Origin, Provider, ProviderInfo, ProviderOrigin, Registry, ResolveContext, Resolved,
+    Secret,
+};
+use kt_secrets_kube::{
+    ApplyOutcome, DeleteOutcome, Error, ListOptions, SecretSync, StatusOptions, SyncOptions,
+};
 
 const CANARY: &str = "canary-pair";
 
@@ -107,4 +114,82 @@ async fn one_object_of_the_same_values_becomes_the_pair() {
         assert_eq!(env.store.from_name("mixed").await.unwrap(), s);
     })
     .await;
+}
+
+/// A provider of an env var and a file, both from env var `MIX_TOKEN` of the context.
+#[derive(Debug)]
+struct Mix;
+
+#[async_trait::async_trait]
+impl Provider for Mix {
+    fn name(&self) -> &str {
+        "mix"
+    }
+    fn info(&self) -> ProviderInfo {
+        ProviderInfo {
+            description: "test env var and file".into(),
+            sources: vec!["env MIX_TOKEN".into()],
+            targets: vec!["env MIX_TOKEN".into(), "file ~/.mix/token (0600)".into()],
+            default_dirs: vec![],
+        }
+    }
+    async fn resolve(&self, ctx: &ResolveContext) -> kt_secrets_core::Result<Resolved> {
+        let mut looked = Looked::new();
+        looked.env("MIX_TOKEN");
+        let Some(v) = ctx.env("MIX_TOKEN") else {
+            return Err(looked.into_error("mix"));
+        };
+        let mut r = Resolved::new();
+        r.add_env("MIX_TOKEN", v.to_owned(), Origin::Env("MIX_TOKEN".into()))?;
+        r.add_file(
+            "token",
+            v.to_owned(),
+            Origin::Env("MIX_TOKEN".into()),
+            "~/.mix/token",
+            0o600,
+        )?;
+        Ok(r)
+    }
+}
+
+#[tokio::test]
+async fn sync_rewrites_both_objects_of_a_provider_pair() {
+    let env = Env::loopback().await;
+    let mut registry = Registry::empty();
+    registry
+        .add(
+            Arc::new(Mix),
+            ProviderOrigin::Static {
+                crate_name: "pair-test".into(),
+            },
+        )
+        .unwrap();
+    let ctx = |v: &str| ResolveContext::new("/nonexistent-home").with_env("MIX_TOKEN", v);
+    let s = Secret::from_provider_in(&registry, &ctx("v1"), "mix", None)
+        .await
+        .unwrap();
+    env.store.apply(&s).await.unwrap();
+    let (files, envs) = ("kt.secret.global.mix", "kt.secret.global.mix-env");
+    let sync = |v: &'static str| {
+        let (store, registry) = (&env.store, &registry);
+        async move {
+            store
+                .sync_providers(registry, &ctx(v), &SyncOptions::default())
+                .await
+                .unwrap()
+        }
+    };
+    let report = sync("v1").await;
+    assert_eq!(report.secrets.len(), 1, "one secret, two objects");
+    assert!(matches!(report.secrets[0].outcome, SecretSync::Unchanged));
+    let report = sync("v2").await;
+    assert!(
+        matches!(&report.secrets[0].outcome, SecretSync::Updated { keys } if keys == &["MIX_TOKEN", "token"]),
+        "{:?}",
+        report.secrets[0].outcome
+    );
+    for object in [files, envs] {
+        let obj = env.object(object).await.unwrap();
+        assert!(obj.data.unwrap().values().all(|v| v.0 == b"v2"), "{object}");
+    }
 }
