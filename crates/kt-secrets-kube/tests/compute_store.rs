@@ -1,13 +1,14 @@
 //! `Compute::resolve` against the loopback API server: provider names resolve locally, other
 //! names are Secrets read from the cluster and referred to by their object names.
 
+mod common;
+
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
 use k8s_openapi::ByteString;
 use k8s_openapi::api::core::v1::{Pod, Secret as KubeSecret};
 use kt_secrets_core::shapes::{Declared, EnvShape, EnvVar, Shape};
-use kt_secrets_core::{ProviderOrigin, Registry, ResolveContext, Secret};
+use kt_secrets_core::{Registry, ResolveContext, Secret};
 use kt_secrets_kube::compute::SECRET_HASHES_ANNOTATION;
 use kt_secrets_kube::{Compute, ComputeError, Ownership, SecretStore};
 use kt_secrets_testkit::apiserver::ApiServer;
@@ -24,15 +25,7 @@ const TOKEN_PROVIDER: Declared = Declared {
 };
 
 fn registry() -> Registry {
-    let mut r = Registry::empty();
-    r.add(
-        Arc::new(TOKEN_PROVIDER),
-        ProviderOrigin::Static {
-            crate_name: "test".to_owned(),
-        },
-    )
-    .unwrap();
-    r
+    common::token::registry_of(TOKEN_PROVIDER)
 }
 
 async fn store(server: &ApiServer) -> SecretStore {

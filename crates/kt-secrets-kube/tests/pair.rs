@@ -4,13 +4,8 @@
 
 mod common;
 
-use std::sync::Arc;
-
 use common::{Env, on_every_backend};
-use kt_secrets_core::{
-    Looked, Origin, Provider, ProviderInfo, ProviderOrigin, Registry, ResolveContext, Resolved,
-    Secret,
-};
+use kt_secrets_core::{ResolveContext, Secret};
 use kt_secrets_kube::{
     ApplyOutcome, DeleteOutcome, Error, ListOptions, SecretSync, StatusOptions, SyncOptions,
 };
@@ -116,54 +111,15 @@ async fn one_object_of_the_same_values_becomes_the_pair() {
     .await;
 }
 
-/// A provider of an env var and a file, both from env var `MIX_TOKEN` of the context.
-#[derive(Debug)]
-struct Mix;
-
-#[async_trait::async_trait]
-impl Provider for Mix {
-    fn name(&self) -> &str {
-        "mix"
-    }
-    fn info(&self) -> ProviderInfo {
-        ProviderInfo {
-            description: "test env var and file".into(),
-            sources: vec!["env MIX_TOKEN".into()],
-            targets: vec!["env MIX_TOKEN".into(), "file ~/.mix/token (0600)".into()],
-            default_dirs: vec![],
-        }
-    }
-    async fn resolve(&self, ctx: &ResolveContext) -> kt_secrets_core::Result<Resolved> {
-        let mut looked = Looked::new();
-        looked.env("MIX_TOKEN");
-        let Some(v) = ctx.env("MIX_TOKEN") else {
-            return Err(looked.into_error("mix"));
-        };
-        let mut r = Resolved::new();
-        r.add_env("MIX_TOKEN", v.to_owned(), Origin::Env("MIX_TOKEN".into()))?;
-        r.add_file(
-            "token",
-            v.to_owned(),
-            Origin::Env("MIX_TOKEN".into()),
-            "~/.mix/token",
-            0o600,
-        )?;
-        Ok(r)
-    }
-}
-
 #[tokio::test]
 async fn sync_rewrites_both_objects_of_a_provider_pair() {
     let env = Env::loopback().await;
-    let mut registry = Registry::empty();
-    registry
-        .add(
-            Arc::new(Mix),
-            ProviderOrigin::Static {
-                crate_name: "pair-test".into(),
-            },
-        )
-        .unwrap();
+    let registry = common::token::registry_of(common::token::Token {
+        name: "mix",
+        var: "MIX_TOKEN",
+        file: "~/.mix/token",
+        env_too: true,
+    });
     let ctx = |v: &str| ResolveContext::new("/nonexistent-home").with_env("MIX_TOKEN", v);
     let s = Secret::from_provider_in(&registry, &ctx("v1"), "mix", None)
         .await

@@ -5,17 +5,13 @@
 mod common;
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
 use common::Env;
 use k8s_openapi::api::apps::v1::{Deployment, DeploymentSpec, StatefulSet, StatefulSetSpec};
 use k8s_openapi::api::batch::v1::{CronJob, CronJobSpec, Job, JobSpec, JobTemplateSpec};
 use k8s_openapi::api::core::v1::{Pod, PodTemplateSpec, Secret as KubeSecret};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
-use kt_secrets_core::{
-    Looked, Origin, Provider, ProviderInfo, ProviderOrigin, Registry, ResolveContext, Resolved,
-    Secret, SecretData,
-};
+use kt_secrets_core::{Registry, ResolveContext, Secret, SecretData};
 use kt_secrets_kube::compute::{Compute, ResolvedCompute, SECRET_HASHES_ANNOTATION};
 use kt_secrets_kube::manifest;
 use kt_secrets_kube::{
@@ -28,52 +24,14 @@ use kube::api::PostParams;
 
 const CANARY: &str = "canary-rotation-5d21";
 
-/// A provider whose token is env var `ROT_TOKEN` (read through the context), mounted as a
-/// file, like a credentials file would be.
-#[derive(Debug)]
-struct Rot;
-
-#[async_trait::async_trait]
-impl Provider for Rot {
-    fn name(&self) -> &str {
-        "rot"
-    }
-    fn info(&self) -> ProviderInfo {
-        ProviderInfo {
-            description: "test token".into(),
-            sources: vec!["env ROT_TOKEN".into()],
-            targets: vec!["file ~/.rot/token (0600)".into()],
-            default_dirs: vec![],
-        }
-    }
-    async fn resolve(&self, ctx: &ResolveContext) -> kt_secrets_core::Result<Resolved> {
-        let mut looked = Looked::new();
-        looked.env("ROT_TOKEN");
-        let Some(v) = ctx.env("ROT_TOKEN") else {
-            return Err(looked.into_error("rot"));
-        };
-        let mut r = Resolved::new();
-        r.add_file(
-            "token",
-            v.to_owned(),
-            Origin::Env("ROT_TOKEN".into()),
-            "~/.rot/token",
-            0o600,
-        )?;
-        Ok(r)
-    }
-}
-
+/// The token is env var `ROT_TOKEN` (read through the context), mounted as a file.
 fn registry() -> Registry {
-    let mut r = Registry::empty();
-    r.add(
-        Arc::new(Rot),
-        ProviderOrigin::Static {
-            crate_name: "rotation-test".into(),
-        },
-    )
-    .unwrap();
-    r
+    common::token::registry_of(common::token::Token {
+        name: "rot",
+        var: "ROT_TOKEN",
+        file: "~/.rot/token",
+        env_too: false,
+    })
 }
 
 fn ctx(token: &str) -> ResolveContext {

@@ -4,6 +4,8 @@
 
 #![allow(dead_code)]
 
+pub mod token;
+
 use std::panic::AssertUnwindSafe;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU32, Ordering};
