@@ -876,6 +876,27 @@ fn describe_shows_values_only_with_show() {
         r.stdout
     );
 
+    // Env vars and files: one secret in two objects (kt_secrets::kube::pair), under either name.
+    run(kt().args([
+        "create",
+        "mixed",
+        "--from-literal",
+        "API_TOKEN=t",
+        "--from-literal",
+        "ca.pem=c",
+    ]))
+    .ok();
+    for name in ["mixed", "kt.secret.global.mixed-env"] {
+        let r = run(kt().args(["describe", name])).ok().quiet();
+        for want in [
+            "Object:     secret/kt.secret.global.mixed (files), \
+             secret/kt.secret.global.mixed-env (env vars)",
+            "2 keys",
+        ] {
+            assert!(r.stdout.contains(want), "{want:?} missing:\n{}", r.stdout);
+        }
+    }
+
     let r = run(kt().args(["describe", "missing"])).fails(1);
     assert!(
         r.stderr.contains("missing") && r.stderr.contains("not found"),

@@ -9,7 +9,12 @@ use crate::output::{Table, print};
 
 pub(super) async fn describe(env: &Env, a: DescribeArgs) -> Result<()> {
     let store = env.store().await?;
-    let (secret, object) = store.get_object(&a.name).await?;
+    let kt_secrets::kube::MountedSecret {
+        secret,
+        object_name: object,
+        env_object_name,
+        ..
+    } = store.get_mounted(&a.name).await?;
     let data = secret.data();
     let mut out = String::new();
     let field = |out: &mut String, k: &str, v: &str| out.push_str(&format!("{k:<12}{v}\n"));
@@ -19,7 +24,12 @@ pub(super) async fn describe(env: &Env, a: DescribeArgs) -> Result<()> {
         "Namespace:",
         secret.namespace().unwrap_or(store.namespace()),
     );
-    field(&mut out, "Object:", &format!("secret/{object}"));
+    let objects = match &env_object_name {
+        // Env vars and files: two objects (kt_secrets::kube::pair).
+        Some(env_object) => format!("secret/{object} (files), secret/{env_object} (env vars)"),
+        None => format!("secret/{object}"),
+    };
+    field(&mut out, "Object:", &objects);
     field(&mut out, "Provider:", secret.provider().unwrap_or("<none>"));
     field(&mut out, "Mount type:", secret.mount_type());
     field(
