@@ -9,6 +9,7 @@ use kt_secrets_core::{ResolveContext, Secret};
 use kt_secrets_kube::{
     ApplyOutcome, DeleteOutcome, Error, ListOptions, SecretSync, StatusOptions, SyncOptions,
 };
+use kt_secrets_testkit::apiserver::Fault;
 
 const CANARY: &str = "canary-pair";
 
@@ -93,6 +94,30 @@ async fn a_mixed_secret_is_one_secret_in_two_objects() {
         assert!(env.object(FILES).await.is_none() && env.object(ENV).await.is_none());
     })
     .await;
+}
+
+/// The halves are two writes. When the second fails, applying the same secret again
+/// finishes the pair; it is not refused as other values.
+#[tokio::test]
+async fn a_pair_whose_second_write_failed_is_finished_by_applying_it_again() {
+    let env = Env::loopback().await;
+    let s = mixed("a").with_namespace(&env.namespace);
+    // The files half is created first; the env half's create is refused once.
+    env.server()
+        .inject(Fault::status(403).method("POST").every(2).times(1));
+    let e = env.store.apply(&s).await.unwrap_err();
+    assert!(!e.to_string().contains(CANARY), "{e}");
+    assert_eq!(keys(&env, FILES).await, ["ca.pem"]);
+    assert!(env.object(ENV).await.is_none());
+
+    assert_eq!(env.store.apply(&s).await.unwrap(), ApplyOutcome::Replaced);
+    assert_eq!(keys(&env, ENV).await, ["API_TOKEN"]);
+    assert_eq!(env.store.from_name("mixed").await.unwrap(), s);
+    // Other values are still refused over the finished pair.
+    assert!(matches!(
+        env.store.apply(&mixed("b")).await.unwrap_err(),
+        Error::DataDiffers { .. }
+    ));
 }
 
 #[tokio::test]

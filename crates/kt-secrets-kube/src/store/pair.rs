@@ -39,15 +39,25 @@ impl SecretStore {
         if !secret.override_existing() {
             let mut current = SecretData::new();
             let mut writer = None;
-            for object in [&files_name, &env_name] {
-                if let Some(obj) = self.read_in(object, ns).await? {
-                    for (k, v) in manifest::data_of(&obj)?.iter() {
-                        current.insert(k, v.clone())?;
+            let mut absent = Vec::new();
+            for (object, half) in [(&files_name, &files), (&env_name, &env)] {
+                match self.read_in(object, ns).await? {
+                    Some(obj) => {
+                        for (k, v) in manifest::data_of(&obj)?.iter() {
+                            current.insert(k, v.clone())?;
+                        }
+                        writer.get_or_insert(manifest::writer_of(&obj));
                     }
-                    writer.get_or_insert(manifest::writer_of(&obj));
+                    None => absent.push(half),
                 }
             }
-            let keys = secret.data().differing_keys(&current);
+            let mut keys = secret.data().differing_keys(&current);
+            // The two halves are two writes: when the second failed (a server fault, a lost
+            // connection), its keys are missing, not different, and applying the same secret
+            // again must finish the pair rather than be refused as other values.
+            keys.retain(|k| {
+                current.contains_key(k) || !absent.iter().any(|h| h.data().contains_key(k))
+            });
             drop(current);
             if let Some(writer) = writer
                 && !keys.is_empty()
