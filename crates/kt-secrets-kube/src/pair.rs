@@ -111,12 +111,17 @@ pub fn validate(secret: &Secret, owner: &str, namespace: &str) -> Result<()> {
 }
 
 /// The other half's object name, when `obj` is half of a pair.
+///
+/// Only a valid object name counts: the annotation is anyone's to write who can write the
+/// object, and its value becomes a request path when the other half is read or deleted, so
+/// `../configmaps/x` or a query string must not reach it.
 pub fn partner(obj: &KubeSecret) -> Option<&str> {
     obj.metadata
         .annotations
         .as_ref()?
         .get(ANNOTATION_PAIR)
         .map(String::as_str)
+        .filter(|name| validate_dns1123_subdomain(name).is_ok())
 }
 
 /// Whether `obj` is the env half of a pair.
@@ -218,6 +223,20 @@ mod tests {
 
     fn mixed() -> Secret {
         Secret::from_values("mixed", [("API_TOKEN", "t"), ("ca.pem", "c")]).unwrap()
+    }
+
+    #[test]
+    fn a_partner_that_is_no_object_name_is_no_partner() {
+        let [mut files, _] = <[KubeSecret; 2]>::try_from(manifests(&mixed(), "global")).unwrap();
+        assert_eq!(partner(&files), Some("kt.secret.global.mixed-env"));
+        for bad in ["../configmaps/x", "a?watch=true", "", "A b"] {
+            files
+                .metadata
+                .annotations
+                .get_or_insert_default()
+                .insert(ANNOTATION_PAIR.to_owned(), bad.to_owned());
+            assert_eq!(partner(&files), None, "{bad:?}");
+        }
     }
 
     #[test]
